@@ -17,6 +17,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
+import "../nn/gradients.ts";
 import { registerWasmTrainingKernels } from "./wasm_kernels.ts";
 
 /** Names accepted by `--backend`. */
@@ -237,6 +238,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     const tried = await tryOne(name, requested === "auto");
     attempts.push({ name, ok: tried.ok, reason: tried.reason });
     if (tried.ok) {
+      quietCpuBanner();
       current = {
         requested,
         name,
@@ -252,6 +254,15 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   throw new Error(
     `backend '${requested}' is not available: ${attempts.map((a) => a.reason).join("; ")}`,
   );
+}
+
+/**
+ * The cpu backend prints a long "looks like you are running TensorFlow.js in Node.js" banner
+ * on first use, advising tfjs-node. The backend report already says why that was skipped.
+ */
+function quietCpuBanner(): void {
+  const cpu = tf.findBackend("cpu") as { firstUse?: boolean } | null;
+  if (cpu) cpu.firstUse = false;
 }
 
 /** A few lines of text describing a {@link BackendReport}, for logs and notebooks. */

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { decode as decodeAny, Image } from "imagescript";
+import { decode as decodeAny, Image, type JPEGQuality } from "imagescript";
 
 /** An 8-bit image in memory: `data[(y * width + x) * channels + c]`. */
 export interface PixelImage {
@@ -107,7 +107,8 @@ export async function encodeJpeg(image: PixelImage, quality = 90): Promise<Uint8
   for (let p = 0; p < rgb.width * rgb.height; p++) {
     out.bitmap.set([rgb.data[p * 3], rgb.data[p * 3 + 1], rgb.data[p * 3 + 2], 255], p * 4);
   }
-  return await out.encodeJPEG(quality);
+  const q = Math.max(1, Math.min(100, Math.round(quality))) as JPEGQuality;
+  return await out.encodeJPEG(q);
 }
 
 function toRgb(image: PixelImage): PixelImage {
