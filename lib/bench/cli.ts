@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import { type BackendName, parseBackendName } from "../backend/mod.ts";
 import { type BenchCase, benchCases, getBenchCase } from "./case.ts";
 import "./cases.ts";
+import "./cases_data.ts";
 import { PEER_CASE, type PeerResult, ratioLine, runPeer } from "./peer.ts";
 import { ALL_BACKENDS, runBench } from "./run.ts";
 

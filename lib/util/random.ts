@@ -109,6 +109,20 @@ export class Rng {
     return lo + Math.floor(this.uniform() * (hi - lo));
   }
 
+  /** `n` samples of N(mean, std^2) as float32. */
+  normalArray(n: number, mean = 0, std = 1): Float32Array {
+    const out = new Float32Array(n);
+    for (let i = 0; i < n; i++) out[i] = this.normal(mean, std);
+    return out;
+  }
+
+  /** `n` samples of U[lo, hi) as float32. */
+  uniformArray(n: number, lo = 0, hi = 1): Float32Array {
+    const out = new Float32Array(n);
+    for (let i = 0; i < n; i++) out[i] = this.uniform(lo, hi);
+    return out;
+  }
+
   /** `true` with probability `p`. */
   bool(p = 0.5): boolean {
     return this.uniform() < p;
