@@ -1,0 +1,214 @@
+/**
+ * `deno task eval-gaze`: the SimGAN evaluation protocol (`lib/eval/protocol.ts`) for a trained
+ * refiner, or for the identity as a sanity check. Writes `OUT/refined/`, `OUT/eval.json` and
+ * (unless `--no-report`) `OUT/report.html`, and prints the summary table.
+ *
+ * ```sh
+ * deno task eval-gaze --identity --out runs/eval-identity          # the raw baseline itself
+ * deno task eval-gaze --refiner runs/simgan-20250101-120000        # a method's run
+ * deno task eval-gaze --refiner RUN --steps 300 --seed 1 --real data/generated/mpiigaze-36x60
+ * ```
+ *
+ * `--refiner RUN` reads the method from `RUN/config.json`, imports `lib/methods/<method>/mod.ts`
+ * (which registers the method's refiner loader with `registerRefinerLoader`), and loads the
+ * refiner from the run's checkpoint.
+ *
+ * @module
+ */
+import { formatBackendReport, initBackend, parseBackendName } from "../lib/backend/mod.ts";
+import { formatEvalSummary } from "../lib/eval/eval_file.ts";
+import { DEFAULT_ESTIMATOR_CACHE } from "../lib/eval/estimator_cache.ts";
+import { REALISM_LIMIT_DEFAULT, runGazeProtocol } from "../lib/eval/protocol.ts";
+import {
+  identityRefiner,
+  loadRefinerFromRun,
+  type Refiner,
+  registeredRefinerMethods,
+} from "../lib/eval/refiner.ts";
+import { TURING_DEFAULTS } from "../lib/eval/turing.ts";
+import { ESTIMATOR_DEFAULTS } from "../lib/gaze/estimator.ts";
+import { GAP_DEFAULTS, gapDatasetDir } from "../lib/gaze/gap.ts";
+import { writeRunReport } from "../lib/report/run_report.ts";
+import { readRunConfig, timestamp } from "../lib/train/run.ts";
+import { intFlag, numberFlag, parseFlags, runTask, UsageError } from "../lib/util/cli.ts";
+
+/** The default data sets: those of `deno task domain-gap` with its default sizes and seed. */
+const DEFAULT_DATA = {
+  synthetic: gapDatasetDir(GAP_DEFAULTS.dataDir, {
+    domain: "synthetic",
+    split: "train",
+    n: GAP_DEFAULTS.nTrain,
+    seed: GAP_DEFAULTS.dataSeed,
+  }),
+  targetTrain: gapDatasetDir(GAP_DEFAULTS.dataDir, {
+    domain: "real",
+    split: "train",
+    n: GAP_DEFAULTS.nTrain,
+    seed: GAP_DEFAULTS.dataSeed,
+  }),
+  targetTest: gapDatasetDir(GAP_DEFAULTS.dataDir, {
+    domain: "real",
+    split: "test",
+    n: GAP_DEFAULTS.nTest,
+    seed: GAP_DEFAULTS.dataSeed,
+  }),
+};
+
+const USAGE = `Usage: deno task eval-gaze (--refiner RUN | --identity) [--out DIR]
+       [--synthetic DIR] [--target-train DIR] [--target-test DIR] [--real DIR]
+       [--synthetic-test DIR] [--steps N] [--seed S] [--width X] [--batch N]
+       [--skip-upper-bound] [--skip-label-preservation] [--skip-kid] [--skip-classifier]
+       [--kid-features target|random] [--classifier-steps N] [--realism-limit N]
+       [--cache DIR | --no-cache] [--no-report] [--backend NAME] [--quiet]
+
+Refines the synthetic training set, trains the gaze estimator on (a) raw synthetic,
+(b) refined and (c) target training images (same steps, seed, config), tests all three on
+the target test set, measures label preservation and realism (domain-specific KID,
+real-vs-refined classifier), and writes OUT/eval.json, OUT/refined/ and OUT/report.html.
+
+  --refiner         a method's run folder (its config.json names the method)
+  --identity        refine = identity: reproduces the raw-synthetic baseline (sanity check)
+  --out             where eval.json, refined/ and report.html go (default: the --refiner
+                    run, or runs/eval-identity-<time> with --identity)
+  --synthetic       labelled synthetic training set (default ${DEFAULT_DATA.synthetic})
+  --target-train    labelled target training set, for (c) only (default ${DEFAULT_DATA.targetTrain})
+  --target-test     labelled target test set (default ${DEFAULT_DATA.targetTest})
+  --real            unlabelled real images for realism (same image size; resize first)
+  --synthetic-test  held-out labelled synthetic set, refined for label preservation
+  --steps           estimator training steps (default ${ESTIMATOR_DEFAULTS.steps})
+  --seed            estimator seed (default 0)
+  --width           estimator width multiplier (default ${ESTIMATOR_DEFAULTS.widthMultiplier})
+  --batch           estimator batch size (default ${ESTIMATOR_DEFAULTS.batchSize})
+  --skip-*          leave out the upper bound (c), label preservation, KID, the classifier
+  --kid-features    target: fc1 of estimator (c) (default); random: an untrained estimator
+                    (default with --skip-upper-bound)
+  --classifier-steps  steps of the real-vs-refined classifier (default ${TURING_DEFAULTS.steps})
+  --realism-limit   images per set for KID and the classifier (default ${REALISM_LIMIT_DEFAULT})
+  --cache           cache of the (a) and (c) estimators (default ${DEFAULT_ESTIMATOR_CACHE})
+  --no-cache        train (a) and (c) every time
+  --no-report       do not write OUT/report.html
+  --backend         auto (default), wasm, cpu, webgpu, tfjs-node, tfjs-node-gpu
+  --quiet           no progress bars or log lines`;
+
+const FLAGS = {
+  refiner: { type: "string" },
+  identity: { type: "boolean", default: false },
+  out: { type: "string" },
+  synthetic: { type: "string", default: DEFAULT_DATA.synthetic },
+  "target-train": { type: "string", default: DEFAULT_DATA.targetTrain },
+  "target-test": { type: "string", default: DEFAULT_DATA.targetTest },
+  real: { type: "string" },
+  "synthetic-test": { type: "string" },
+  steps: { type: "string", default: String(ESTIMATOR_DEFAULTS.steps) },
+  seed: { type: "string", default: "0" },
+  width: { type: "string", default: String(ESTIMATOR_DEFAULTS.widthMultiplier) },
+  batch: { type: "string", default: String(ESTIMATOR_DEFAULTS.batchSize) },
+  "skip-upper-bound": { type: "boolean", default: false },
+  "skip-label-preservation": { type: "boolean", default: false },
+  "skip-kid": { type: "boolean", default: false },
+  "skip-classifier": { type: "boolean", default: false },
+  "kid-features": { type: "string" },
+  "classifier-steps": { type: "string", default: String(TURING_DEFAULTS.steps) },
+  "realism-limit": { type: "string", default: String(REALISM_LIMIT_DEFAULT) },
+  cache: { type: "string", default: DEFAULT_ESTIMATOR_CACHE },
+  "no-cache": { type: "boolean", default: false },
+  "no-report": { type: "boolean", default: false },
+  backend: { type: "string", default: "auto" },
+  quiet: { type: "boolean", default: false },
+  help: { type: "boolean", default: false },
+} as const;
+
+/**
+ * Imports `lib/methods/<method>/mod.ts` when it exists and the method has no refiner loader
+ * yet: methods register their loader when their module is imported.
+ */
+async function importMethodModule(method: string): Promise<void> {
+  if (registeredRefinerMethods().includes(method) || !/^[A-Za-z0-9_-]+$/.test(method)) return;
+  const url = new URL(`../lib/methods/${method}/mod.ts`, import.meta.url);
+  const exists = await Deno.stat(url).then((s) => s.isFile, () => false);
+  if (exists) await import(url.href);
+}
+
+/** Runs the task for `argv`; returns the exit code (errors are thrown for {@link runTask}). */
+export async function main(argv: string[]): Promise<number> {
+  const { values: v } = parseFlags(argv, FLAGS);
+  if (v.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const runDir = typeof v.refiner === "string" ? v.refiner : undefined;
+  if ((runDir !== undefined) === (v.identity === true)) {
+    throw new UsageError("give exactly one of --refiner RUN and --identity");
+  }
+  if (runDir === "") throw new UsageError("--refiner needs a run folder");
+  const kidFeatures = v["kid-features"];
+  if (kidFeatures !== undefined && kidFeatures !== "target" && kidFeatures !== "random") {
+    throw new UsageError(`--kid-features must be target or random, got '${kidFeatures}'`);
+  }
+  if (v["no-cache"] && argv.some((a) => a === "--cache" || a.startsWith("--cache="))) {
+    throw new UsageError("--cache and --no-cache contradict each other");
+  }
+  const estimator = {
+    steps: intFlag("steps", v.steps),
+    seed: intFlag("seed", v.seed, 0, 0xffffffff),
+    widthMultiplier: numberFlag("width", v.width),
+    batchSize: intFlag("batch", v.batch),
+  };
+  const classifierSteps = intFlag("classifier-steps", v["classifier-steps"]);
+  const realismLimit = intFlag("realism-limit", v["realism-limit"], 4);
+  const out = typeof v.out === "string" && v.out !== ""
+    ? v.out
+    : runDir ?? `runs/eval-identity-${timestamp(new Date())}`;
+  const quiet = v.quiet === true;
+  const str = (x: unknown) => (typeof x === "string" && x !== "" ? x : undefined);
+
+  const backend = await initBackend({ backend: parseBackendName(String(v.backend)) });
+  if (!quiet) console.error(formatBackendReport(backend));
+  let refiner: Refiner;
+  if (runDir !== undefined) {
+    const { method } = await readRunConfig(runDir);
+    await importMethodModule(method);
+    refiner = await loadRefinerFromRun(runDir);
+  } else {
+    refiner = identityRefiner();
+  }
+  try {
+    const result = await runGazeProtocol(refiner, {
+      runDir: out,
+      data: {
+        synthetic: String(v.synthetic),
+        targetTrain: String(v["target-train"]),
+        targetTest: String(v["target-test"]),
+        real: str(v.real),
+        syntheticTest: str(v["synthetic-test"]),
+      },
+      estimator,
+      skip: {
+        upperBound: v["skip-upper-bound"] === true,
+        labelPreservation: v["skip-label-preservation"] === true,
+        kid: v["skip-kid"] === true,
+        classifier: v["skip-classifier"] === true,
+      },
+      kidFeatures,
+      turing: { steps: classifierSteps },
+      realismLimit,
+      cacheDir: v["no-cache"] ? false : String(v.cache),
+      quiet,
+      command: ["deno task eval-gaze", ...argv].join(" "),
+      backend: { name: backend.name, device: backend.device, versions: backend.versions },
+    });
+    console.log(formatEvalSummary(result));
+    console.log(`\nwrote ${out}/eval.json in ${result.seconds.toFixed(0)} s`);
+  } finally {
+    refiner.dispose?.();
+  }
+  if (!v["no-report"]) {
+    const { path } = await writeRunReport(out);
+    console.log(`wrote ${path}`);
+  }
+  return 0;
+}
+
+if (import.meta.main) {
+  await runTask("eval-gaze", USAGE, () => main(Deno.args));
+}
