@@ -18,7 +18,9 @@
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import "../nn/gradients.ts";
+import { registerGradientFixes } from "./wasm_gradients.ts";
 import { registerWasmTrainingKernels } from "./wasm_kernels.ts";
+import { enableWasmThreads } from "./wasm_threads.ts";
 
 /** Names accepted by `--backend`. */
 export const BACKEND_NAMES = [
@@ -65,6 +67,31 @@ export interface BackendReport {
 export interface InitBackendOptions {
   /** Which backend to use; `auto` (default) picks the fastest that works. */
   backend?: BackendName;
+  /**
+   * Threads of the `wasm` backend: 1 = single-threaded, N > 1 = a pool of N threads. Default:
+   * `EYEGAN_WASM_THREADS` if set, else the number of logical cores. Only the first
+   * initialisation of `wasm` in a process decides.
+   */
+  threads?: number;
+}
+
+/** The wasm thread count asked for: the option, else `EYEGAN_WASM_THREADS`, else the cores. */
+function wantedThreads(option: number | undefined): number {
+  if (option !== undefined) return option;
+  let fromEnv: string | undefined;
+  try {
+    fromEnv = Deno.env.get("EYEGAN_WASM_THREADS");
+  } catch {
+    // no --allow-env: use the default
+  }
+  if (fromEnv !== undefined && fromEnv !== "") {
+    const n = Number(fromEnv);
+    if (!Number.isInteger(n) || n < 1) {
+      throw new Error(`EYEGAN_WASM_THREADS must be a positive integer, got '${fromEnv}'`);
+    }
+    return n;
+  }
+  return navigator.hardwareConcurrency ?? 1;
 }
 
 let current: BackendReport | undefined;
@@ -116,8 +143,15 @@ async function tryNative(pkg: "tfjs-node-gpu" | "tfjs-node"): Promise<Tried> {
   } catch (e) {
     return { ok: false, reason: `@tensorflow/${pkg} loaded but did not start: ${firstLine(e)}` };
   }
-  const device = pkg === "tfjs-node-gpu" ? "NVIDIA GPU through CUDA (libtensorflow)" : "CPU (libtensorflow)";
-  return { ok: true, tfjsBackend: "tensorflow", device, reason: `@tensorflow/${pkg} native addon loaded` };
+  const device = pkg === "tfjs-node-gpu"
+    ? "NVIDIA GPU through CUDA (libtensorflow)"
+    : "CPU (libtensorflow)";
+  return {
+    ok: true,
+    tfjsBackend: "tensorflow",
+    device,
+    reason: `@tensorflow/${pkg} native addon loaded`,
+  };
 }
 
 async function tryWebgpu(requireHardware: boolean): Promise<Tried> {
@@ -155,21 +189,34 @@ async function tryWebgpu(requireHardware: boolean): Promise<Tried> {
   };
 }
 
-async function tryWasm(): Promise<Tried> {
+let wasmThreads = 1;
+
+async function tryWasm(threads: number): Promise<Tried> {
   try {
     await import("@tensorflow/tfjs-backend-wasm");
     registerWasmTrainingKernels();
-    await activate("wasm");
+    // The thread pool is fixed when the backend first starts; later calls keep it.
+    if (tf.findBackendFactory("wasm") && !tf.engine().registry["wasm"] && threads > 1) {
+      if (enableWasmThreads(threads)) wasmThreads = threads;
+    }
+    // The pool's workers are unref()ed so they never keep a finished process alive; while the
+    // module starts (it waits for their messages) a timer keeps the event loop running.
+    const keepAlive = setInterval(() => {}, 1000);
+    try {
+      await activate("wasm");
+    } finally {
+      clearInterval(keepAlive);
+    }
   } catch (e) {
     return { ok: false, reason: `wasm backend did not start: ${firstLine(e)}` };
   }
   const simd = tf.env().getBool("WASM_HAS_SIMD_SUPPORT");
-  const threads = tf.env().getBool("WASM_HAS_MULTITHREAD_SUPPORT");
+  const threaded = tf.env().getBool("WASM_HAS_MULTITHREAD_SUPPORT");
   return {
     ok: true,
     tfjsBackend: "wasm",
     device: `CPU through WebAssembly + XNNPACK (SIMD ${simd ? "on" : "off"}, ${
-      threads ? "multi-threaded" : "single thread"
+      threaded ? `${wasmThreads} threads` : "single thread"
     })`,
     reason: "WebAssembly backend with the project's training kernels",
   };
@@ -177,10 +224,19 @@ async function tryWasm(): Promise<Tried> {
 
 async function tryCpu(): Promise<Tried> {
   await activate("cpu");
-  return { ok: true, tfjsBackend: "cpu", device: "CPU, pure JavaScript", reason: "always available" };
+  return {
+    ok: true,
+    tfjsBackend: "cpu",
+    device: "CPU, pure JavaScript",
+    reason: "always available",
+  };
 }
 
-function tryOne(name: Exclude<BackendName, "auto">, auto: boolean): Promise<Tried> {
+function tryOne(
+  name: Exclude<BackendName, "auto">,
+  auto: boolean,
+  threads: number,
+): Promise<Tried> {
   switch (name) {
     case "tfjs-node-gpu":
     case "tfjs-node":
@@ -188,7 +244,7 @@ function tryOne(name: Exclude<BackendName, "auto">, auto: boolean): Promise<Trie
     case "webgpu":
       return tryWebgpu(auto);
     case "wasm":
-      return tryWasm();
+      return tryWasm(threads);
     case "cpu":
       return tryCpu();
   }
@@ -204,7 +260,7 @@ function versions(): BackendReport["versions"] {
 }
 
 function speedFlags(): Record<string, boolean | number> {
-  const flags: Record<string, boolean | number> = {};
+  const flags: Record<string, boolean | number> = { wasmThreads };
   for (const key of ["WASM_HAS_SIMD_SUPPORT", "WASM_HAS_MULTITHREAD_SUPPORT"]) {
     try {
       flags[key] = tf.env().get(key) as boolean;
@@ -230,12 +286,15 @@ function speedFlags(): Record<string, boolean | number> {
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendReport> {
   const requested = options.backend ?? "auto";
   parseBackendName(requested);
+  // tfjs's own MirrorPad gradient is wrong and comparisons have none: fix them for every backend.
+  registerGradientFixes();
+  const threads = wantedThreads(options.threads);
   const order: Exclude<BackendName, "auto">[] = requested === "auto"
     ? ["tfjs-node-gpu", "tfjs-node", "webgpu", "wasm", "cpu"]
     : [requested];
   const attempts: BackendAttempt[] = [];
   for (const name of order) {
-    const tried = await tryOne(name, requested === "auto");
+    const tried = await tryOne(name, requested === "auto", threads);
     attempts.push({ name, ok: tried.ok, reason: tried.reason });
     if (tried.ok) {
       quietCpuBanner();
@@ -271,6 +330,8 @@ export function formatBackendReport(report: BackendReport): string {
     `backend: ${report.name} (${report.device})`,
     `requested: ${report.requested}; tfjs ${report.versions.tfjs}, Deno ${report.versions.deno}`,
   ];
-  for (const a of report.attempts) lines.push(`  ${a.ok ? "chose" : "skipped"} ${a.name}: ${a.reason}`);
+  for (const a of report.attempts) {
+    lines.push(`  ${a.ok ? "chose" : "skipped"} ${a.name}: ${a.reason}`);
+  }
   return lines.join("\n");
 }
