@@ -6,19 +6,18 @@
  *   deno task bench-compare [flags]   # adds --peer: PyTorch refiner_step and ratio lines
  *
  * Prints one JSON object per line to stdout (see `lib/bench/run.ts` `BenchResult`); skipped
- * backends and failures go to stderr. Logic lives in `lib/bench/`.
+ * backends and failures go to stderr. Exits 0 when every requested case ran, 1 on a failure,
+ * 2 on a bad command line. Logic lives in `lib/bench/`.
  *
  * @module
  */
-import { benchMain, parseBenchArgs } from "../lib/bench/cli.ts";
+import { BENCH_USAGE, benchMain, parseBenchArgs } from "../lib/bench/cli.ts";
+import { runTask } from "../lib/util/cli.ts";
 
 if (import.meta.main) {
-  let code: number;
-  try {
-    code = await benchMain(parseBenchArgs(Deno.args));
-  } catch (e) {
-    console.error(`bench: ${e instanceof Error ? e.message : e}`);
-    code = 2;
-  }
-  Deno.exit(code);
+  await runTask("bench", BENCH_USAGE, () => {
+    const args = parseBenchArgs(Deno.args);
+    if (args.help) return void console.log(BENCH_USAGE);
+    return benchMain(args);
+  });
 }

@@ -30,7 +30,14 @@ import { ESTIMATOR_DEFAULTS } from "../lib/gaze/estimator.ts";
 import { GAP_DEFAULTS, gapDatasetDir } from "../lib/gaze/gap.ts";
 import { writeRunReport } from "../lib/report/run_report.ts";
 import { readRunConfig, timestamp } from "../lib/train/run.ts";
-import { intFlag, numberFlag, parseFlags, runTask, UsageError } from "../lib/util/cli.ts";
+import {
+  intFlag,
+  numberFlag,
+  parsedFlag,
+  parseFlags,
+  runTask,
+  UsageError,
+} from "../lib/util/cli.ts";
 
 /** The default data sets: those of `deno task domain-gap` with its default sizes and seed. */
 const DEFAULT_DATA = {
@@ -162,7 +169,9 @@ export async function main(argv: string[]): Promise<number> {
   const quiet = v.quiet === true;
   const str = (x: unknown) => (typeof x === "string" && x !== "" ? x : undefined);
 
-  const backend = await initBackend({ backend: parseBackendName(String(v.backend)) });
+  const backend = await initBackend({
+    backend: parsedFlag("backend", v.backend, parseBackendName),
+  });
   if (!quiet) console.error(formatBackendReport(backend));
   let refiner: Refiner;
   if (runDir !== undefined) {

@@ -12,10 +12,17 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
-import { DatasetExistsError, makeDataset } from "../lib/data/dataset.ts";
 import { type DomainName, DOMAINS } from "../lib/data/domains/mod.ts";
-import { ProgressBar } from "../lib/util/progress.ts";
+import { runMakeData, type RunMakeDataOptions } from "../lib/data/make.ts";
+import {
+  channelsFlag,
+  choiceFlag,
+  intFlag,
+  parseFlags,
+  requiredFlag,
+  sizeFlag,
+  taskExitCode,
+} from "../lib/util/cli.ts";
 
 const USAGE = `Usage: deno task make-data --domain synthetic|real|paired --n N --out DIR
        [--size HxW] [--channels 1|3] [--seed S] [--split train|val|test] [--supersample K]
@@ -33,7 +40,7 @@ const USAGE = `Usage: deno task make-data --domain synthetic|real|paired --n N -
   --quiet        no progress bar
   --help         this text`;
 
-const OPTIONS = {
+const FLAGS = {
   domain: { type: "string" },
   n: { type: "string" },
   out: { type: "string" },
@@ -47,11 +54,8 @@ const OPTIONS = {
   help: { type: "boolean", default: false },
 } as const;
 
-/** Thrown for bad command lines; the message is meant for the user. */
-export class UsageError extends Error {}
-
 /** Resolved options of one run. */
-export interface MakeDataArgs {
+export interface MakeDataArgs extends RunMakeDataOptions {
   domain: DomainName;
   n: number;
   out: string;
@@ -66,119 +70,38 @@ export interface MakeDataArgs {
   help: boolean;
 }
 
-/** Parses the command line (strict: unknown flags are errors that list the valid ones). */
+/**
+ * Parses the command line (strict: unknown flags are a `UsageError` that lists the valid ones).
+ * With `--help`, only `help` is set.
+ */
 export function parseMakeDataArgs(argv: string[]): MakeDataArgs {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: OPTIONS,
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (e) {
-    const valid = Object.keys(OPTIONS).map((k) => `--${k}`).join(", ");
-    throw new UsageError(`${e instanceof Error ? e.message : e}\nValid options: ${valid}`);
-  }
-  const v = values;
-  if (v.help) {
-    return { help: true } as MakeDataArgs;
-  }
-  if (!v.domain || !(DOMAINS as readonly string[]).includes(v.domain)) {
-    throw new UsageError(`--domain must be one of ${DOMAINS.join(", ")}`);
-  }
-  const n = Number(v.n);
-  if (!v.n || !Number.isInteger(n) || n < 1) throw new UsageError("--n must be a positive integer");
-  if (!v.out) throw new UsageError("--out DIR is required");
-  const size = /^(\d+)x(\d+)$/.exec(v.size ?? "");
-  if (!size) throw new UsageError(`--size must be HxW, e.g. 36x60, got ${v.size}`);
-  const height = Number(size[1]), width = Number(size[2]);
-  if (height < 16 || width < 16 || height > 512 || width > 512) {
-    throw new UsageError("--size: height and width must be in 16..512");
-  }
-  if (v.channels !== "1" && v.channels !== "3") throw new UsageError("--channels must be 1 or 3");
-  if (!["train", "val", "test"].includes(v.split ?? "")) {
-    throw new UsageError(`--split must be train, val or test, got ${v.split}`);
-  }
-  let supersample: number | undefined;
-  if (v.supersample !== undefined) {
-    supersample = Number(v.supersample);
-    if (!Number.isInteger(supersample) || supersample < 1 || supersample > 4) {
-      throw new UsageError("--supersample must be 1, 2, 3 or 4");
-    }
-  }
-  const seedNum = Number(v.seed);
+  const { values: v } = parseFlags(argv, FLAGS);
+  if (v.help) return { help: true } as MakeDataArgs;
+  const seed = Number(v.seed);
   return {
-    domain: v.domain as DomainName,
-    n,
-    out: v.out,
-    height,
-    width,
-    channels: Number(v.channels) as 1 | 3,
-    seed: v.seed !== "" && Number.isSafeInteger(seedNum) ? seedNum : v.seed!,
-    split: v.split!,
-    supersample,
-    force: v.force ?? false,
-    quiet: v.quiet ?? false,
+    domain: choiceFlag("domain", v.domain, DOMAINS),
+    n: intFlag("n", requiredFlag("n", v.n)),
+    out: requiredFlag("out", v.out),
+    ...sizeFlag("size", v.size, { min: 16, max: 512 }),
+    channels: channelsFlag("channels", v.channels),
+    seed: v.seed !== "" && Number.isSafeInteger(seed) ? seed : v.seed,
+    split: choiceFlag("split", v.split, ["train", "val", "test"]),
+    supersample: v.supersample === undefined
+      ? undefined
+      : intFlag("supersample", v.supersample, 1, 4),
+    force: v.force,
+    quiet: v.quiet,
     help: false,
   };
 }
 
-/** Runs make-data for `argv`; returns the process exit code. */
-export async function main(argv: string[]): Promise<number> {
-  let args: MakeDataArgs;
-  try {
-    args = parseMakeDataArgs(argv);
-  } catch (e) {
-    if (e instanceof UsageError) {
-      console.error(`make-data: ${e.message}\n\n${USAGE}`);
-      return 2;
-    }
-    throw e;
-  }
-  if (args.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  const bar = new ProgressBar(args.n, {
-    label: `${args.domain} ${args.height}x${args.width}x${args.channels}`,
-    unit: "img",
-    quiet: args.quiet,
+/** Runs make-data for `argv`; returns the exit code (0 done, 1 failed, 2 bad command line). */
+export function main(argv: string[]): Promise<number> {
+  return taskExitCode("make-data", USAGE, async () => {
+    const { help, out, ...options } = parseMakeDataArgs(argv);
+    if (help) return void console.log(USAGE);
+    await runMakeData(out, { ...options, createdBy: ["deno task make-data", ...argv].join(" ") });
   });
-  const t0 = performance.now();
-  let meta;
-  try {
-    meta = await makeDataset(args.out, {
-      domain: args.domain,
-      n: args.n,
-      seed: args.seed,
-      split: args.split,
-      height: args.height,
-      width: args.width,
-      channels: args.channels,
-      supersample: args.supersample,
-      force: args.force,
-      createdBy: ["deno task make-data", ...argv].join(" "),
-      onProgress: (done) => bar.update(done),
-    });
-  } catch (e) {
-    if (e instanceof DatasetExistsError) {
-      console.error(`make-data: ${e.message}`);
-      return 1;
-    }
-    throw e;
-  }
-  bar.finish();
-  const secs = (performance.now() - t0) / 1000;
-  if (!args.quiet) {
-    console.error(
-      `wrote ${meta.count} ${meta.domain} samples to ${args.out} ` +
-        `(${Object.keys(meta.files).join(", ")}) in ${secs.toFixed(1)} s`,
-    );
-  }
-  return 0;
 }
 
-if (import.meta.main) {
-  Deno.exit(await main(Deno.args));
-}
+if (import.meta.main) Deno.exit(await main(Deno.args));

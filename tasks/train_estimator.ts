@@ -16,6 +16,7 @@ import { ESTIMATOR_DEFAULTS } from "../lib/gaze/estimator.ts";
 import {
   intFlag,
   numberFlag,
+  parsedFlag,
   parseFlags,
   requiredFlag,
   runTask,
@@ -62,7 +63,9 @@ if (import.meta.main) {
     if (target !== "pitchyaw" && target !== "vector") {
       throw new UsageError(`--target must be pitchyaw or vector, got '${target}'`);
     }
-    const report = await initBackend({ backend: parseBackendName(String(v.backend)) });
+    const report = await initBackend({
+      backend: parsedFlag("backend", v.backend, parseBackendName),
+    });
     if (!v.quiet) console.error(formatBackendReport(report));
     const result = await runEstimator({
       train: requiredFlag("train", v.train),

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { type BackendName, parseBackendName } from "../backend/mod.ts";
+import { intFlag, listFlag, parsedFlag, parseFlags, UsageError } from "../util/cli.ts";
 import { type BenchCase, benchCases, getBenchCase } from "./case.ts";
 import "./cases.ts";
 import "./cases_data.ts";
@@ -56,18 +56,25 @@ export interface BenchArgs {
   help: boolean;
 }
 
-function int(name: string, value: string, min: number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min}`);
-  return n;
-}
-
-function list(value: string): string[] {
-  return value.split(",").map((s) => s.trim()).filter((s) => s !== "");
-}
+const FLAGS = {
+  backend: { type: "string", default: "all" },
+  "include-slow": { type: "boolean", default: false },
+  case: { type: "string", default: "all" },
+  runs: { type: "string", default: "5" },
+  warmup: { type: "string", default: "2" },
+  seed: { type: "string", default: "0" },
+  peer: { type: "boolean", default: false },
+  "peer-threads": { type: "string", default: "2" },
+  "peer-python": { type: "string", default: "/usr/bin/python3" },
+  list: { type: "boolean", default: false },
+  help: { type: "boolean", default: false },
+} as const;
 
 /**
  * Parses the bench flags (strict: unknown flags and stray arguments are errors).
+ *
+ * @throws {UsageError} for a bad command line: unknown flags (listing the valid ones), unknown
+ * backends or cases, bad numbers.
  *
  * @example
  * ```ts
@@ -77,43 +84,25 @@ function list(value: string): string[] {
  * ```
  */
 export function parseBenchArgs(args: string[]): BenchArgs {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        backend: { type: "string", default: "all" },
-        "include-slow": { type: "boolean", default: false },
-        case: { type: "string", default: "all" },
-        runs: { type: "string", default: "5" },
-        warmup: { type: "string", default: "2" },
-        seed: { type: "string", default: "0" },
-        peer: { type: "boolean", default: false },
-        "peer-threads": { type: "string", default: "2" },
-        "peer-python": { type: "string", default: "/usr/bin/python3" },
-        list: { type: "boolean", default: false },
-        help: { type: "boolean", default: false },
-      },
-    }));
-  } catch (e) {
-    throw new Error(`${e instanceof Error ? e.message : e}\n${BENCH_USAGE}`);
-  }
+  const { values } = parseFlags(args, FLAGS);
   const allBackends = values.backend === "all";
-  const backends = allBackends ? [...ALL_BACKENDS] : list(values.backend).map(parseBackendName);
-  if (backends.length === 0) throw new Error("--backend: no backend given");
-  const cases = values.case === "all" ? benchCases() : list(values.case).map(getBenchCase);
+  const backends = allBackends
+    ? [...ALL_BACKENDS]
+    : listFlag(values.backend).map((b) => parsedFlag("backend", b, parseBackendName));
+  if (backends.length === 0) throw new UsageError("--backend: no backend given");
+  const cases = values.case === "all"
+    ? benchCases()
+    : listFlag(values.case).map((c) => parsedFlag("case", c, getBenchCase));
   return {
     backends,
     allBackends,
     includeSlow: values["include-slow"],
     cases,
-    runs: int("runs", values.runs, 1),
-    warmup: int("warmup", values.warmup, 0),
-    seed: int("seed", values.seed, 0),
+    runs: intFlag("runs", values.runs, 1),
+    warmup: intFlag("warmup", values.warmup, 0),
+    seed: intFlag("seed", values.seed, 0),
     peer: values.peer,
-    peerThreads: int("peer-threads", values["peer-threads"], 1),
+    peerThreads: intFlag("peer-threads", values["peer-threads"], 1),
     peerPython: values["peer-python"],
     list: values.list,
     help: values.help,

@@ -45,7 +45,9 @@ export async function decodeImage(
   } catch (e) {
     throw new ImageDecodeError(name, e instanceof Error ? e.message : String(e));
   }
-  if (!(decoded instanceof Image)) throw new ImageDecodeError(name, "animated images are not supported");
+  if (!(decoded instanceof Image)) {
+    throw new ImageDecodeError(name, "animated images are not supported");
+  }
   const { width, height, bitmap } = decoded;
   if (width === 0 || height === 0 || bitmap.length !== width * height * 4) {
     throw new ImageDecodeError(name, "decoder returned an empty or inconsistent bitmap");

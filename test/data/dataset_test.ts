@@ -302,7 +302,7 @@ Deno.test("make-data task: strict flags, writes a data set, refuses to overwrite
   assert.throws(
     () => parseMakeDataArgs(["--domain", "real", "--n", "5", "--out", "x", "--bogus"]),
     {
-      message: /Unknown option '--bogus'[\s\S]*Valid options: --domain, --n, --out/,
+      message: /Unknown option '--bogus'[\s\S]*valid flags: --domain, --n, --out/,
     },
   );
   assert.throws(

@@ -1,8 +1,11 @@
 /**
  * End to end: `tasks/notebooks.ts` on three tiny notebooks in a temp folder (pass, pass after a
- * retry, fail). Skipped where Jupyter or the Deno kernel is not installed.
+ * retry, fail; skipped where Jupyter or the Deno kernel is not installed), and the selection of
+ * notebooks by name.
  */
 import assert from "node:assert/strict";
+import { matchNotebooks } from "../../lib/notebook/run.ts";
+import { SetupError } from "../../lib/util/cli.ts";
 
 const JUPYTER = "/usr/bin/jupyter";
 const TASK = new URL("../../tasks/notebooks.ts", import.meta.url).pathname;
@@ -122,4 +125,23 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
   },
+});
+
+Deno.test("matchNotebooks: all sorted, by name or prefix, unknown names are setup errors", () => {
+  const all = ["01_data.ipynb", "00_backends.ipynb", "10_simgan.ipynb"];
+  assert.deepEqual(matchNotebooks(all, []), [
+    "00_backends.ipynb",
+    "01_data.ipynb",
+    "10_simgan.ipynb",
+  ]);
+  assert.deepEqual(matchNotebooks(all, ["01_data"]), ["01_data.ipynb"]);
+  assert.deepEqual(matchNotebooks(all, ["notebooks/01_data.ipynb", "0"]), [
+    "00_backends.ipynb",
+    "01_data.ipynb",
+  ]);
+  assert.throws(
+    () => matchNotebooks(all, ["99"]),
+    (e) =>
+      e instanceof SetupError && /no notebook matches '99' \(have: 00_backends/.test(e.message),
+  );
 });
