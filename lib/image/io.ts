@@ -99,7 +99,8 @@ export async function encodePng(image: PixelImage): Promise<Uint8Array> {
     }
     bitmap[q + 3] = 255;
   }
-  return await out.encode(1);
+  // A fixed creation time and software tag: the same pixels always give the same bytes.
+  return await out.encode(1, { creationTime: 0, software: "eyegan" });
 }
 
 /** Encodes an image as JPEG bytes (quality 1..100). */
