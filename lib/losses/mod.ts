@@ -16,5 +16,6 @@
  * @module
  */
 export * from "./adversarial.ts";
+export * from "./gaze_cycle.ts";
 export * from "./pixel.ts";
 export * from "./psi.ts";

@@ -45,3 +45,4 @@ export * from "./run.ts";
 export * from "./checkpoint.ts";
 export * from "./loop.ts";
 export * from "./session.ts";
+export * from "./schedule.ts";
