@@ -67,10 +67,25 @@
  * gan.dispose();
  * ```
  *
+ * The whole task (data, training, evaluation, report) is {@link trainSimGAN} (`train.ts`,
+ * `deno task train-simgan`); importing this module registers SimGAN's refiner loader
+ * ({@link loadSimganRefiner}) for `deno task eval-gaze --refiner RUN`.
+ *
  * @module
  */
+import { registerRefinerLoader } from "../../eval/refiner.ts";
+import { loadSimganRefiner } from "./refiner.ts";
+
 export * from "./config.ts";
+export * from "./data.ts";
 export * from "./load.ts";
 export * from "./model.ts";
+export * from "./refiner.ts";
+export * from "./samples.ts";
 export * from "./source.ts";
+export * from "./task_config.ts";
+export * from "./train.ts";
 export { assertFinite, updateWithValues } from "./steps.ts";
+
+// `deno task eval-gaze --refiner RUN` imports this module for SimGAN runs and asks for this.
+registerRefinerLoader("simgan", (runDir) => loadSimganRefiner(runDir));

@@ -1,0 +1,333 @@
+/**
+ * `deno task train-simgan` as a library call ({@link trainSimGAN}): data sets, training with the
+ * experiment harness, the evaluation protocol and the report, in one run folder.
+ *
+ * 1. Flags: the harness's run flags and one dotted flag per field of {@link SIMGAN_CONFIG}, plus
+ *    `--psi NAME` and `--no-eval`; unknown flags are errors that list the valid ones.
+ * 2. Data (`data.ts`): the default sets are rendered into `data/generated/` when missing; every
+ *    set is checked (same size, labels) before the run folder is made. Training reads the
+ *    images of `--source` and of `--real` (else `--target`), never target labels.
+ * 3. Training (`lib/train/`): `config.json`, `env.json`, `metrics.jsonl`, sample grids
+ *    `samples/step-NNNNNN.png` (rows x | R(x) | |R(x) - x| x4 | y), checkpoints (weights, Adam
+ *    state, the history buffer, both image streams' positions), progress bar, Ctrl-C saves
+ *    (exit 130), `--resume RUN` continues exactly.
+ * 4. Evaluation (`lib/eval/protocol.ts`, unless `--no-eval`): the protocol with the live R,
+ *    estimator settings from `eval.*`, the (a)/(c) estimator cache shared by runs
+ *    (`eval.cache`), realism against `--real` when given. Writes `eval.json` and `refined/`.
+ * 5. Report: `report.html` with SimGAN's refinement grid, path printed on stdout.
+ *
+ * psi `features` needs a frozen gaze estimator: `--psi.estimator FILE`, or, when none is given,
+ * the protocol's estimator (a) (trained on `--source` with the `eval.*` settings, taken from or
+ * put into the estimator cache), copied to `RUN/psi_estimator.safetensors` for resumes.
+ *
+ * Checkpoints: every `checkpointEvery` steps, the last {@link KEEP_CHECKPOINTS} step files kept
+ * besides `latest`. Time of the `quick` preset: see `SIMGAN_TASK_PRESETS`.
+ *
+ * @module
+ */
+import { Dataset } from "../../data/dataset.ts";
+import { formatEvalSummary, type GazeEvalFile } from "../../eval/eval_file.ts";
+import { obtainEstimator } from "../../eval/estimator_cache.ts";
+import { runGazeProtocol } from "../../eval/protocol.ts";
+import { type Estimator, loadEstimator, saveEstimator } from "../../gaze/estimator.ts";
+import type { Report } from "../../report/report.ts";
+import { comparisonGrid, writeRunReport } from "../../report/run_report.ts";
+import { parseRunArgs } from "../../train/args.ts";
+import { restoreCheckpoint } from "../../train/checkpoint.ts";
+import { resolveConfig } from "../../train/config.ts";
+import { runTraining } from "../../train/loop.ts";
+import { type GitInfo, writeSampleGrid } from "../../train/run.ts";
+import { type RunSession, startRun } from "../../train/session.ts";
+import type { ProgressSink } from "../../util/progress.ts";
+import type { ImageShape } from "../image_pool.ts";
+import { SimGAN, type SimGANExtraState } from "./model.ts";
+import { checkSimganData, readTrainingImages, simganDataDirs } from "./data.ts";
+import { simganPart, simganRefiner } from "./refiner.ts";
+import {
+  pickSamples,
+  refinementRows,
+  rowsToTiles,
+  type SampleImages,
+  type SampleRow,
+} from "./samples.ts";
+import { ImageStream, streamSource, type StreamState } from "./source.ts";
+import { expandSimganArgs, SIMGAN_CONFIG, type SimGANTaskConfig } from "./task_config.ts";
+
+/** Images per row of the sample grids. */
+export const SAMPLE_COUNT = 8;
+
+/**
+ * Step checkpoints kept besides `latest` (each holds the history buffer: 28 MB at the quick
+ * preset's 3,200 images of 36x60).
+ */
+export const KEEP_CHECKPOINTS = 3;
+
+/** File name of psi's frozen estimator inside a run folder (psi `features` only). */
+export const PSI_ESTIMATOR_FILE = "psi_estimator.safetensors";
+
+/** The JSON state of a SimGAN checkpoint (besides the history buffer's images). */
+export interface SimGANCheckpointState {
+  /** The model's counters and buffer bookkeeping. */
+  simgan: SimGANExtraState;
+  /** Positions of the two image streams. */
+  streams: { synthetic: StreamState; target: StreamState };
+  /** Image size (also what `loadSimganRefiner` builds R for). */
+  shape: ImageShape;
+}
+
+/** Options of {@link trainSimGAN} (all optional; for tests and notebooks). */
+export interface TrainSimGANOptions {
+  /** Messages and the backend report (default `console.error`). */
+  print?: (message: string) => void;
+  /** Results: the evaluation summary and the report path (default `console.log`). */
+  output?: (message: string) => void;
+  /** Stops training like Ctrl-C when aborted. */
+  signal?: AbortSignal;
+  /** Listen for SIGINT (default true). */
+  catchSigint?: boolean;
+  /** Progress bar output (default stderr). */
+  sink?: ProgressSink;
+  /** Git info for `env.json` (default: asked from git where permitted). */
+  git?: GitInfo;
+  /** Called after each sample grid is written, with its rows and path. */
+  onSample?: (step: number, rows: SampleRow[], path: string) => void | Promise<void>;
+}
+
+/** What {@link trainSimGAN} did. */
+export interface TrainSimGANResult {
+  /** 0 done, 130 interrupted (checkpoint written; no evaluation). */
+  exitCode: 0 | 130;
+  /** The run folder. */
+  runDir: string;
+  /** Completed training steps. */
+  step: number;
+  /** The evaluation (absent with `--no-eval` or after an interruption). */
+  eval?: GazeEvalFile;
+  /** `report.html`'s path. */
+  report: string;
+}
+
+/** The estimator settings of the protocol from the `eval.*` fields. */
+export function estimatorSettings(
+  e: SimGANTaskConfig["eval"],
+): { steps: number; widthMultiplier: number; batchSize: number; seed: number } {
+  return { steps: e.steps, widthMultiplier: e.width, batchSize: e.batch, seed: e.seed };
+}
+
+/**
+ * Validates the data before anything is written: for a new run, the config the flags resolve to
+ * (resumed runs read theirs from the run folder and were checked when they started).
+ */
+async function precheck(
+  argv: readonly string[],
+  options: { log: (line: string) => void; command: string },
+): Promise<void> {
+  const { flags, overrides } = parseRunArgs(argv, SIMGAN_CONFIG);
+  if (flags.help || flags.resume !== undefined) return;
+  const { values } = resolveConfig(SIMGAN_CONFIG, { preset: flags.preset, overrides });
+  await checkSimganData(simganDataDirs(values), { ...options, quiet: flags.quiet });
+}
+
+/** psi's frozen network for psi `features` (see the module documentation). */
+async function psiEstimator(
+  s: RunSession<SimGANTaskConfig>,
+  source: string,
+  print: (m: string) => void,
+): Promise<Estimator> {
+  const { psi, eval: ev } = s.config;
+  if (psi.estimator !== "") return await loadEstimator(psi.estimator, "psi_E");
+  const file = `${s.run.paths.dir}/${PSI_ESTIMATOR_FILE}`;
+  const exists = await Deno.stat(file).then(() => true, () => false);
+  if (s.checkpoint && !exists) {
+    throw new Error(`${file}: missing; psi 'features' of this run needs the estimator it used`);
+  }
+  if (!exists) {
+    const ds = await Dataset.open(source);
+    try {
+      if (!s.quiet) print(`psi 'features': the estimator trained on ${source} (eval.* settings)`);
+      const o = await obtainEstimator(ds, {
+        config: estimatorSettings(ev),
+        cacheDir: ev.cache === "" ? false : ev.cache,
+        namespace: "psi_E_train",
+        label: "psi estimator (synthetic)",
+        quiet: s.quiet,
+        log: print,
+      });
+      try {
+        await saveEstimator(o.est, file);
+      } finally {
+        o.est.net.dispose();
+      }
+    } finally {
+      ds.close();
+    }
+  }
+  return await loadEstimator(file, "psi_E");
+}
+
+/** The report's SimGAN section: the refinement grid and how the run was trained. */
+function refinementSection(
+  gan: SimGAN,
+  samples: SampleImages,
+  info: { realTarget: boolean; step: number },
+): { heading: string; build: (r: Report) => Promise<void> } {
+  return {
+    heading: "SimGAN refinement",
+    build: async (report: Report) => {
+      const rows = await refinementRows((x) => gan.refine(x), samples, {
+        target: info.realTarget ? "real images (training target)" : "target training images",
+      });
+      const { shape } = samples;
+      await comparisonGrid(report, rows.map((r) => ({ label: r.label, images: r.images })), {
+        shape: [shape.height, shape.width, shape.channels],
+        caption: `The final refiner (step ${info.step}) on the first ${
+          rows[0].images.length
+        } synthetic training images`,
+      });
+      const c = gan.config;
+      const { state } = gan.extraState();
+      report.paragraph(
+        `Refiner loss L_R = L_local(D(R(x)), real) + lambda * |psi(R(x)) - psi(x)|_1 with ` +
+          `lambda = ${c.lambda} (${c.reduction} over patches and pixels), psi = ${c.psi.name}. ` +
+          `Schedule: ${c.pretrainRefinerSteps} steps of refiner pretraining, ` +
+          `${c.pretrainDiscriminatorSteps} of discriminator pretraining, then K_g = ${c.kG} ` +
+          `refiner and K_d = ${c.kD} discriminator updates per step (batch ${c.batchSize}; D sees ` +
+          `half real, a quarter current refined, a quarter from the history buffer). ` +
+          `Updates: ${state.updatesR} of R, ${state.updatesD} of D; history buffer ` +
+          `${gan.history.size} of ${c.bufferSize} images.`,
+      );
+    },
+  };
+}
+
+/**
+ * Runs `train-simgan` for `argv` (see the module documentation).
+ *
+ * @returns what happened, or `undefined` after printing `--help`.
+ * @throws {UsageError} for bad flags (exit 2 in the task), `SetupError` for bad data sets,
+ *   `NonFiniteLossError` for a NaN loss, `CheckpointError` for a run that cannot be resumed.
+ */
+export async function trainSimGAN(
+  argv: readonly string[],
+  options: TrainSimGANOptions = {},
+): Promise<TrainSimGANResult | undefined> {
+  const print = options.print ?? ((m: string) => console.error(m));
+  const output = options.output ?? ((m: string) => console.log(m));
+  const args = expandSimganArgs(argv);
+  const command = ["deno task train-simgan", ...argv].join(" ");
+  await precheck(args, { log: print, command });
+  const s = await startRun(SIMGAN_CONFIG, args, { task: "train-simgan", print, git: options.git });
+  if (!s) return undefined;
+  const cfg = s.config;
+  const dirs = simganDataDirs(cfg);
+  if (s.checkpoint) await checkSimganData(dirs, { quiet: s.quiet, log: print, command });
+  const data = await readTrainingImages(dirs);
+  const { shape } = data;
+
+  const features = cfg.psi.name === "features"
+    ? await psiEstimator(s, dirs.source, print)
+    : undefined;
+  let gan: SimGAN;
+  try {
+    gan = SimGAN.create(simganPart(cfg as unknown as Record<string, unknown>), {
+      seed: s.seeds.seed,
+      shape,
+      featureNetwork: features?.net,
+    });
+  } catch (e) {
+    features?.net.dispose();
+    throw e;
+  }
+  if (features) gan.adopt(features.net);
+  try {
+    const streams = {
+      synthetic: new ImageStream(data.synthetic, shape, s.seeds.derive("data", "synthetic")),
+      target: new ImageStream(data.target, shape, s.seeds.derive("data", "target")),
+    };
+    if (s.checkpoint) {
+      const restored = await restoreCheckpoint(s.checkpoint, {
+        networks: gan.networks(),
+        optimizers: gan.optimizers(),
+      });
+      const st = restored.state as SimGANCheckpointState;
+      const history = restored.arrays.history?.data ?? new Float32Array(0);
+      gan.restoreExtraState({ history }, st.simgan);
+      streams.synthetic.restore(st.streams.synthetic);
+      streams.target.restore(st.streams.target);
+    }
+    const source = streamSource({ synthetic: streams.synthetic, real: streams.target });
+    const samples = pickSamples(data.synthetic, data.target, shape, SAMPLE_COUNT);
+    const targetLabel = dirs.trainTargetIsReal ? "real y (unlabelled)" : "target y (unpaired)";
+
+    const result = await runTraining({
+      run: s.run,
+      totalSteps: cfg.steps,
+      startStep: s.startStep,
+      elapsedSeconds: s.checkpoint?.elapsedSeconds,
+      logEvery: cfg.logEvery,
+      sampleEvery: cfg.sampleEvery,
+      checkpointEvery: cfg.checkpointEvery,
+      quiet: s.quiet,
+      signal: options.signal,
+      catchSigint: options.catchSigint,
+      sink: options.sink,
+      print,
+      keepCheckpoints: KEEP_CHECKPOINTS,
+      show: ["loss_R_adv", "loss_R_reg", "loss_D", "acc_real", "acc_refined"],
+      step: (i) => gan.step(i, source),
+      save: () => {
+        const p = gan.checkpointPayload();
+        const state: SimGANCheckpointState = {
+          simgan: p.state,
+          streams: { synthetic: streams.synthetic.state(), target: streams.target.state() },
+          shape,
+        };
+        return { networks: p.networks, optimizers: p.optimizers, arrays: p.arrays, state };
+      },
+      onSample: async (step) => {
+        const rows = await refinementRows((x) => gan.refine(x), samples, { target: targetLabel });
+        const { tiles, cols } = rowsToTiles(rows);
+        const path = await writeSampleGrid(s.run, step, tiles, { cols, rows: rows.length });
+        await options.onSample?.(step, rows, path);
+      },
+    });
+
+    let evalResult: GazeEvalFile | undefined;
+    if (result.status === "completed" && dirs.protocol) {
+      const refiner = simganRefiner(gan.R, {
+        name: "SimGAN",
+        source: { run: s.run.paths.dir, step: result.step, live: true },
+      });
+      const ev = cfg.eval;
+      evalResult = await runGazeProtocol(refiner, {
+        runDir: s.run.paths.dir,
+        data: dirs.protocol,
+        estimator: estimatorSettings(ev),
+        turing: { steps: ev.classifierSteps },
+        realismLimit: ev.realismLimit,
+        cacheDir: ev.cache === "" ? false : ev.cache,
+        quiet: s.quiet,
+        log: print,
+        command,
+        backend: { name: s.backend.name, device: s.backend.device, versions: s.backend.versions },
+      });
+      output(formatEvalSummary(evalResult));
+    }
+    const { path } = await writeRunReport(s.run.paths.dir, {
+      title: `SimGAN run ${s.run.paths.dir.replace(/^.*\//, "")}`,
+      extraSections: [
+        refinementSection(gan, samples, { realTarget: dirs.trainTargetIsReal, step: result.step }),
+      ],
+    });
+    output(`report: ${path}`);
+    return {
+      exitCode: result.exitCode,
+      runDir: s.run.paths.dir,
+      step: result.step,
+      eval: evalResult,
+      report: path,
+    };
+  } finally {
+    gan.dispose();
+  }
+}
