@@ -68,9 +68,10 @@ export interface InitBackendOptions {
   /** Which backend to use; `auto` (default) picks the fastest that works. */
   backend?: BackendName;
   /**
-   * Threads of the `wasm` backend: 1 = single-threaded, N > 1 = a pool of N threads. Default:
-   * `EYEGAN_WASM_THREADS` if set, else the number of logical cores. Only the first
-   * initialisation of `wasm` in a process decides.
+   * Threads of the `wasm` backend: 1 = single-threaded, N > 1 = a pool of N threads (at most
+   * 8, tfjs's pool size). Default: `EYEGAN_WASM_THREADS` if set, else the number of logical
+   * cores. Only the first initialisation of `wasm` in a process decides; the report gives the
+   * number the backend really runs.
    */
   threads?: number;
 }
@@ -191,14 +192,18 @@ async function tryWebgpu(requireHardware: boolean): Promise<Tried> {
 
 let wasmThreads = 1;
 
-async function tryWasm(threads: number): Promise<Tried> {
+/** tfjs's threaded wasm build never runs more threads than its pool of 8 workers. */
+const MAX_WASM_THREADS = 8;
+
+async function tryWasm(requestedThreads: number | undefined): Promise<Tried> {
+  // A malformed EYEGAN_WASM_THREADS is a configuration error, not a reason to fall back.
+  const threads = Math.min(MAX_WASM_THREADS, wantedThreads(requestedThreads));
   try {
-    await import("@tensorflow/tfjs-backend-wasm");
+    const wasm = await import("@tensorflow/tfjs-backend-wasm");
     registerWasmTrainingKernels();
     // The thread pool is fixed when the backend first starts; later calls keep it.
-    if (tf.findBackendFactory("wasm") && !tf.engine().registry["wasm"] && threads > 1) {
-      if (enableWasmThreads(threads)) wasmThreads = threads;
-    }
+    const started = tf.engine().registry["wasm"] !== undefined;
+    if (!started && threads > 1) enableWasmThreads(threads);
     // The pool's workers are unref()ed so they never keep a finished process alive; while the
     // module starts (it waits for their messages) a timer keeps the event loop running.
     const keepAlive = setInterval(() => {}, 1000);
@@ -207,16 +212,17 @@ async function tryWasm(threads: number): Promise<Tried> {
     } finally {
       clearInterval(keepAlive);
     }
+    // What the backend really runs (its C++ side may use fewer threads than asked for).
+    wasmThreads = tf.env().getBool("WASM_HAS_MULTITHREAD_SUPPORT") ? wasm.getThreadsCount() : 1;
   } catch (e) {
     return { ok: false, reason: `wasm backend did not start: ${firstLine(e)}` };
   }
   const simd = tf.env().getBool("WASM_HAS_SIMD_SUPPORT");
-  const threaded = tf.env().getBool("WASM_HAS_MULTITHREAD_SUPPORT");
   return {
     ok: true,
     tfjsBackend: "wasm",
     device: `CPU through WebAssembly + XNNPACK (SIMD ${simd ? "on" : "off"}, ${
-      threaded ? `${wasmThreads} threads` : "single thread"
+      wasmThreads > 1 ? `${wasmThreads} threads` : "single thread"
     })`,
     reason: "WebAssembly backend with the project's training kernels",
   };
@@ -235,7 +241,7 @@ async function tryCpu(): Promise<Tried> {
 function tryOne(
   name: Exclude<BackendName, "auto">,
   auto: boolean,
-  threads: number,
+  threads: number | undefined,
 ): Promise<Tried> {
   switch (name) {
     case "tfjs-node-gpu":
@@ -288,13 +294,12 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   parseBackendName(requested);
   // tfjs's own MirrorPad gradient is wrong and comparisons have none: fix them for every backend.
   registerGradientFixes();
-  const threads = wantedThreads(options.threads);
   const order: Exclude<BackendName, "auto">[] = requested === "auto"
     ? ["tfjs-node-gpu", "tfjs-node", "webgpu", "wasm", "cpu"]
     : [requested];
   const attempts: BackendAttempt[] = [];
   for (const name of order) {
-    const tried = await tryOne(name, requested === "auto", threads);
+    const tried = await tryOne(name, requested === "auto", options.threads);
     attempts.push({ name, ok: tried.ok, reason: tried.reason });
     if (tried.ok) {
       quietCpuBanner();
