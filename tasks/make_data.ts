@@ -8,7 +8,7 @@
  * deno task make-data --domain paired --n 2000 --out data/generated/paired --size 128x128 --channels 3
  * ```
  *
- * Permissions: `--allow-read --allow-write` (the output directory only).
+ * Permissions: `--allow-read --allow-write` (it writes where `--out` points, and nothing else).
  *
  * @module
  */

@@ -84,7 +84,7 @@ export const SIMGAN_TASK_DEFAULTS: SimGANTaskConfig = {
  * - `quick` (the default): R 16 maps x 2 blocks, 700 steps (100 R + 30 D pretraining), then
  *   the protocol with its defaults (600-step estimators, as `eval-gaze`, so the two share the
  *   estimator cache). `deno task train-simgan` with no flags and no estimator cached took 11.2
- *   minutes on two CPU cores shared with another job's test suite (load 2-3): SimGAN 4.9 min
+ *   minutes on two CPU cores with other work running (load 2-3): SimGAN 4.9 min
  *   (2.4 steps/s), refining 10,000 images 14 s, the three 600-step estimators 1.5-2 min each,
  *   KID and classifiers 30 s. Rendering the four default data sets when missing adds about
  *   20 s; with (a) and (c) cached the evaluation takes about 2.5 minutes less.
