@@ -6,6 +6,8 @@
  * `checkpoints/latest.safetensors`, a copy of the newest one. Both are written atomically
  * (temporary file, flushed, renamed), the step file first, so a crash or a failed write leaves
  * the previous `latest` intact. `WriteCheckpointOptions.keepLast` limits the step files kept.
+ * Resuming from a checkpoint older than the newest moves the later ones into
+ * `checkpoints/abandoned-<YYYYmmdd-HHMMSS>/` ({@link abandonLaterCheckpoints}).
  *
  * Tensors (all float32), by key:
  * - `net/<network>/<parameter>`: every parameter of every network (trainable or not);
@@ -34,7 +36,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { NamedArray, NamedWeights, ParamStore } from "../nn/params.ts";
 import { decodeWeights, encodeWeights, WeightsFileError } from "../nn/weights_file.ts";
-import { type Run, stepName, writeFileAtomic } from "./run.ts";
+import { type Run, type RunPaths, stepName, timestamp, writeFileAtomic } from "./run.ts";
 
 /** Value of the `format` metadata. */
 export const CHECKPOINT_FORMAT = "eyegan-checkpoint";
@@ -380,7 +382,11 @@ export async function readCheckpoint(path: string): Promise<Checkpoint> {
 
 /** Options of {@link writeCheckpoint}. */
 export interface WriteCheckpointOptions {
-  /** Keep only the newest `keepLast` step files (default: keep all). `latest` is always kept. */
+  /**
+   * Keep only `keepLast` step files: the one written and the newest older ones (default: keep
+   * all). `latest` is always kept, and step files of later steps than the one written are never
+   * removed (see {@link abandonLaterCheckpoints}).
+   */
   keepLast?: number;
 }
 
@@ -400,7 +406,10 @@ export async function listCheckpoints(dir: string): Promise<{ step: number; path
 
 /**
  * Writes `checkpoints/step-NNNNNN.safetensors`, then the same bytes to
- * `checkpoints/latest.safetensors`; both atomically. If either write fails, the previous `latest` is untouched.
+ * `checkpoints/latest.safetensors`; both atomically. If either write fails, the previous
+ * `latest` is untouched. With `keepLast`, step files older than the one written are removed
+ * beyond the newest `keepLast - 1` of them; the file just written and files of later steps
+ * are always kept.
  *
  * @returns the step file's path.
  */
@@ -418,12 +427,119 @@ export async function writeCheckpoint(
   // silently change the linked step file too
   await writeFileAtomic(run.paths.latestCheckpoint, bytes);
   if (options.keepLast !== undefined && options.keepLast >= 1) {
-    const all = await listCheckpoints(dir);
-    for (const old of all.slice(0, Math.max(0, all.length - options.keepLast))) {
+    const older = (await listCheckpoints(dir)).filter((c) => c.step < ckpt.step);
+    for (const old of older.slice(0, Math.max(0, older.length - (options.keepLast - 1)))) {
       await Deno.remove(old.path).catch(() => {});
     }
   }
   return stepPath;
+}
+
+/**
+ * The step recorded in a checkpoint file, from its header only (no tensor is read); `undefined`
+ * when the file is missing or its header unreadable.
+ */
+export async function checkpointStep(path: string): Promise<number | undefined> {
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path, { read: true });
+  } catch {
+    return undefined;
+  }
+  try {
+    const readExactly = async (n: number): Promise<Uint8Array | undefined> => {
+      const buf = new Uint8Array(n);
+      let done = 0;
+      while (done < n) {
+        const got = await file.read(buf.subarray(done));
+        if (got === null) return undefined;
+        done += got;
+      }
+      return buf;
+    };
+    const head = await readExactly(8);
+    if (!head) return undefined;
+    const n = Number(new DataView(head.buffer).getBigUint64(0, true));
+    if (n <= 0 || n > 100_000_000) return undefined;
+    const header = await readExactly(n);
+    if (!header) return undefined;
+    const meta = JSON.parse(new TextDecoder().decode(header))?.__metadata__;
+    const step = Number(meta?.step);
+    return meta?.format === CHECKPOINT_FORMAT && Number.isInteger(step) && step >= 0
+      ? step
+      : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    file.close();
+  }
+}
+
+/** Options of {@link abandonLaterCheckpoints}. */
+export interface AbandonOptions {
+  /** Clock of the folder name (default now). */
+  now?: Date;
+  /** Where the note goes (default `console.error`). */
+  print?: (message: string) => void;
+}
+
+async function sameFile(a: string, b: string): Promise<boolean> {
+  const real = (p: string) => Deno.realPath(p).catch(() => undefined);
+  const [ra, rb] = await Promise.all([real(a), real(b)]);
+  return ra !== undefined && ra === rb;
+}
+
+/**
+ * Before a run continues from checkpoint `from` (of step `step`): moves the step files of later
+ * steps, and `latest.safetensors` when it is of another step, into
+ * `checkpoints/abandoned-<YYYYmmdd-HHMMSS>/` (kept, never deleted), and says so on `print`;
+ * `latest` is then a copy of `from`. Without this, pruning after the next checkpoint would keep
+ * the abandoned later steps and remove the new one, and `--resume RUN` would pick up the
+ * abandoned `latest`. Nothing happens when `from` is the newest checkpoint.
+ *
+ * @returns the folder the files went to, or `undefined` when nothing was moved.
+ */
+export async function abandonLaterCheckpoints(
+  paths: RunPaths,
+  step: number,
+  from: string,
+  options: AbandonOptions = {},
+): Promise<string | undefined> {
+  const later = (await listCheckpoints(paths.checkpoints)).filter((c) => c.step > step);
+  const latest = paths.latestCheckpoint;
+  const latestExists = await Deno.stat(latest).then((s) => s.isFile, () => false);
+  const moveLatest = latestExists && !(await sameFile(from, latest)) &&
+    (await checkpointStep(latest)) !== step;
+  if (!later.length && !moveLatest) return undefined;
+  const base = `${paths.checkpoints}/abandoned-${timestamp(options.now ?? new Date())}`;
+  let folder = base;
+  for (let k = 2;; k++) {
+    try {
+      await Deno.mkdir(folder);
+      break;
+    } catch (e) {
+      if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
+      folder = `${base}-${k}`;
+    }
+  }
+  const moved: string[] = [];
+  for (const c of later) {
+    const name = c.path.slice(c.path.lastIndexOf("/") + 1);
+    await Deno.rename(c.path, `${folder}/${name}`);
+    moved.push(name);
+  }
+  if (moveLatest) {
+    const bytes = await Deno.readFile(from);
+    await Deno.copyFile(latest, `${folder}/latest.safetensors`);
+    await writeFileAtomic(latest, bytes); // replaced atomically: there is always a `latest`
+    moved.push("latest.safetensors");
+  }
+  (options.print ?? console.error)(
+    `resuming from step ${step}, before the run's newest checkpoints: moved ${
+      moved.join(", ")
+    } to ${folder}/ (kept, not deleted); latest.safetensors is now step ${step}`,
+  );
+  return folder;
 }
 
 /** Where a checkpoint is restored into. */
@@ -478,16 +594,13 @@ function networkProblems(store: ParamStore, weights: NamedWeights): string[] {
 }
 
 /**
- * Loads a checkpoint into freshly built networks and optimisers. Everything is checked first,
- * so on error nothing has changed.
+ * Checks that a checkpoint fits the networks and optimisers it is to be restored into, without
+ * changing anything ({@link restoreCheckpoint} does this first).
  *
  * @throws {CheckpointError} naming the network, parameter or optimiser slot that does not fit
  *   (a config or namespace change since the checkpoint was written).
  */
-export async function restoreCheckpoint(
-  ckpt: Checkpoint,
-  targets: RestoreTargets,
-): Promise<Restored> {
+export function checkCheckpoint(ckpt: Checkpoint, targets: RestoreTargets): void {
   const file = ckpt.file ?? "checkpoint";
   sameKeys("network", file, Object.keys(ckpt.networks), Object.keys(targets.networks));
   const optimizers = targets.optimizers ?? {};
@@ -526,6 +639,21 @@ export async function restoreCheckpoint(
       }
     }
   }
+}
+
+/**
+ * Loads a checkpoint into freshly built networks and optimisers. Everything is checked first
+ * ({@link checkCheckpoint}), so on error nothing has changed.
+ *
+ * @throws {CheckpointError} naming the network, parameter or optimiser slot that does not fit
+ *   (a config or namespace change since the checkpoint was written).
+ */
+export async function restoreCheckpoint(
+  ckpt: Checkpoint,
+  targets: RestoreTargets,
+): Promise<Restored> {
+  checkCheckpoint(ckpt, targets);
+  const optimizers = targets.optimizers ?? {};
   for (const [name, net] of Object.entries(targets.networks)) {
     storeOf(net).setWeights(ckpt.networks[name].weights);
   }

@@ -6,6 +6,8 @@
  * steps are complete, and `i + 1` is the number used everywhere else (metrics `step`, sample
  * and checkpoint file names, the checkpoint's `step`, the next run's `startStep`).
  *
+ * - Resume: a resume not yet recorded in the run folder (`RunSession.commitResume`) is recorded
+ *   first, so call `runTraining` only after restoring the checkpoint.
  * - Logging: every `logEvery` steps and at the last, one line `{ step, elapsed_s, <values>,
  *   tensors }` is appended to `metrics.jsonl` (`tensors` = `tf.memory().numTensors`, to spot
  *   leaks).
@@ -24,7 +26,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { ProgressBar, type ProgressSink } from "../util/progress.ts";
 import { captureCheckpoint, type CheckpointPayload, writeCheckpoint } from "./checkpoint.ts";
-import { appendMetrics, type MetricsRecord, type Run } from "./run.ts";
+import { appendMetrics, commitResume, type MetricsRecord, type Run } from "./run.ts";
 
 /** Values one step reports: losses and any other numbers to log. */
 export type StepValues = Record<string, number>;
@@ -133,6 +135,9 @@ export async function runTraining(options: TrainingOptions): Promise<TrainingRes
   const print = options.print ?? ((m: string) => console.error(m));
   const resume = options.resumeCommand ??
     `deno task train-${run.method} --resume ${run.paths.dir}`;
+  // a resume the method has not recorded yet (see `RunSession.commitResume`): the checkpoint was
+  // restored by now, so the run folder can change
+  await commitResume(run);
   const elapsed0 = options.elapsedSeconds ?? 0;
   const t0 = performance.now();
   const elapsed = () => elapsed0 + (performance.now() - t0) / 1000;

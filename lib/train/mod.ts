@@ -11,7 +11,9 @@
  *   metrics.jsonl      { step, elapsed_s, <losses>, tensors } per logged step
  *   samples/           step-NNNNNN.png sample grids
  *   checkpoints/       latest.safetensors, step-NNNNNN.safetensors (weights, optimiser state,
- *                      step, config, the method's arrays and JSON state, format version)
+ *                      step, config, the method's arrays and JSON state, format version);
+ *                      abandoned-<time>/ holds later checkpoints moved aside when a run is
+ *                      resumed from an older one
  *   report.html        written by the report module
  * ```
  *
@@ -25,7 +27,8 @@
  * let state = { epoch: 0, offset: 0 };
  * if (s.checkpoint) {
  *   const r = await restoreCheckpoint(s.checkpoint, { networks: { G }, optimizers: { G: opt } });
- *   state = r.state as typeof state;
+ *   state = checkToyState(r.state);                         // throw CheckpointError if unfit
+ *   await s.commitResume();                                 // only now is the run folder changed
  * }
  * const result = await runTraining({
  *   run: s.run, totalSteps: s.config.steps, startStep: s.startStep, quiet: s.quiet,

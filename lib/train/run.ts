@@ -25,6 +25,11 @@ import { imageGridPng, tensorToImages, tileImages } from "../image/grid.ts";
 import type { GridOptions, PixelImage, ValueRange } from "../image/grid.ts";
 import { encodePng } from "../image/io.ts";
 import type { ResolvedConfig } from "./config.ts";
+import { readJson, writeFileAtomic, writeJsonAtomic } from "../util/fs.ts";
+
+// The atomic writers and the JSON reader live in `lib/util/fs.ts`; re-exported for callers of
+// this module.
+export { readJson, writeFileAtomic, writeJsonAtomic };
 
 /** Format tag of `config.json`. */
 export const RUN_CONFIG_FORMAT = "eyegan-run-config/1";
@@ -122,50 +127,6 @@ export interface RunEnvFile extends RunStart {
   resumes: RunStart[];
 }
 
-/**
- * Writes `bytes` to `path` atomically: a temporary file in the same folder, flushed to disk,
- * then renamed over `path`. On any failure the temporary file is removed and `path` is left as
- * it was.
- */
-export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  const tmp = `${path}.tmp-${crypto.randomUUID().slice(0, 8)}`;
-  try {
-    const file = await Deno.open(tmp, { write: true, createNew: true });
-    try {
-      let done = 0;
-      while (done < bytes.length) done += await file.write(bytes.subarray(done));
-      await file.syncData();
-    } finally {
-      file.close();
-    }
-    await Deno.rename(tmp, path);
-  } catch (e) {
-    await Deno.remove(tmp).catch(() => {});
-    throw e;
-  }
-}
-
-/** Writes a JSON file atomically, pretty-printed. */
-export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
-  await writeFileAtomic(path, new TextEncoder().encode(JSON.stringify(value, null, 2) + "\n"));
-}
-
-/** Reads a JSON file; errors name the file. */
-export async function readJson<T = unknown>(path: string): Promise<T> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) throw new Error(`${path}: not found`);
-    throw e;
-  }
-  try {
-    return JSON.parse(text) as T;
-  } catch (e) {
-    throw new Error(`${path}: not valid JSON (${(e as Error).message})`);
-  }
-}
-
 /** `YYYYmmdd-HHMMSS` in local time. */
 export function timestamp(date: Date): string {
   const p = (n: number) => String(n).padStart(2, "0");
@@ -221,7 +182,7 @@ function quote(arg: string): string {
   return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
 }
 
-/** Options of {@link createRun} and {@link recordResume}. */
+/** Options of {@link createRun} and {@link prepareResume}. */
 export interface RunStartOptions {
   /** The backend in use. */
   backend: BackendReport;
@@ -333,29 +294,71 @@ export async function readRunConfig(dir: string): Promise<RunConfigFile> {
   return file;
 }
 
+/** Options of {@link prepareResume}. */
+export interface ResumeOptions extends RunStartOptions {
+  /** The resolved config (may differ from `config.json` in resumable fields, e.g. `steps`). */
+  config: ResolvedConfig<object>;
+  /** The run seed. */
+  seed: number;
+  /** Completed steps of the checkpoint resumed from. */
+  step: number;
+  /**
+   * Run first when the resume is committed, before the files below are written (the session
+   * moves checkpoints of abandoned steps aside here).
+   */
+  beforeCommit?: () => Promise<void>;
+}
+
+/** The writes of resumes prepared but not committed yet, by run. */
+const pendingResumes = new WeakMap<Run, () => Promise<void>>();
+
 /**
- * Re-opens a run folder to continue it: rewrites `config.json` (values may have changed, e.g. a
- * longer `steps`), appends this start to `env.json`'s `resumes`, and drops `metrics.jsonl` lines
- * after `step`.
+ * Re-opens a run folder to continue it, without changing anything in it yet: the writes wait
+ * for {@link commitResume}, which a method calls once the checkpoint (networks, optimisers and
+ * its own state) has been restored, so that a resume that fails leaves the run folder as it
+ * was. `runTraining` (`loop.ts`) commits a pending resume itself before its first step.
+ *
+ * Committing rewrites `config.json` (values may have changed, e.g. a longer `steps`), appends
+ * this start to `env.json`'s `resumes`, and drops `metrics.jsonl` lines after `step`.
+ *
+ * @throws Error when `metrics.jsonl` cannot be read (checked now, so the commit cannot fail on
+ *   it).
  */
-export async function resumeRun(
-  dir: string,
-  init: RunStartOptions & { config: ResolvedConfig<object>; seed: number; step: number },
-): Promise<Run> {
+export async function prepareResume(dir: string, init: ResumeOptions): Promise<Run> {
   const paths = runPaths(dir);
   const { config, seed, step } = init;
-  await Deno.mkdir(paths.samples, { recursive: true });
-  await Deno.mkdir(paths.checkpoints, { recursive: true });
-  await writeJsonAtomic(paths.config, configFile(config, seed));
-  const env = await readJson<RunEnvFile>(paths.env).catch(() => undefined);
+  await readMetrics(paths.metrics);
   const start = await runStart(step, config.method, init);
-  if (env && env.format === RUN_ENV_FORMAT) {
-    env.resumes = [...(env.resumes ?? []), start];
-    await writeJsonAtomic(paths.env, env);
-  }
   const run: Run = { paths, method: config.method, seed, config };
-  await truncateMetrics(run, step);
+  pendingResumes.set(run, async () => {
+    await init.beforeCommit?.();
+    await Deno.mkdir(paths.samples, { recursive: true });
+    await Deno.mkdir(paths.checkpoints, { recursive: true });
+    await writeJsonAtomic(paths.config, configFile(config, seed));
+    const env = await readJson<RunEnvFile>(paths.env).catch(() => undefined);
+    if (env && env.format === RUN_ENV_FORMAT) {
+      env.resumes = [...(env.resumes ?? []), start];
+      await writeJsonAtomic(paths.env, env);
+    }
+    await truncateMetrics(run, step);
+  });
   return run;
+}
+
+/** Whether `run` was resumed and the resume is not committed yet ({@link prepareResume}). */
+export function resumePending(run: Run): boolean {
+  return pendingResumes.has(run);
+}
+
+/**
+ * Applies a resume prepared by {@link prepareResume} to the run folder (once; later calls and
+ * runs that were not resumed do nothing). Call it after restoring the checkpoint.
+ */
+export async function commitResume(run: Run): Promise<void> {
+  const commit = pendingResumes.get(run);
+  if (!commit) return;
+  pendingResumes.delete(run);
+  await commit();
 }
 
 /** One line of `metrics.jsonl`. */

@@ -4,6 +4,11 @@
  * it with `--resume`), creates or re-opens the run folder, and reads the checkpoint to resume
  * from.
  *
+ * A resume changes nothing in the run folder until the method has restored the checkpoint and
+ * calls {@link RunSession.commitResume} (`runTraining` calls it too, before its first step): a
+ * resume that fails (a checkpoint that does not fit, a changed data set) leaves `config.json`,
+ * `env.json`, `metrics.jsonl` and `checkpoints/` as they were.
+ *
  * With `--resume DIR` the run continues on the backend it was started with (unless `--backend`
  * says otherwise), and only safe flags are accepted: `--backend`, `--quiet`, and config fields the
  * method marks `resumable` (e.g. `--steps` to extend a run, the logging intervals). Any other flag
@@ -20,7 +25,12 @@ import {
 } from "../backend/mod.ts";
 import { UsageError } from "../util/cli.ts";
 import { formatUsage, type ParsedRunArgs, parseRunArgs } from "./args.ts";
-import { type Checkpoint, CheckpointError, readCheckpoint } from "./checkpoint.ts";
+import {
+  abandonLaterCheckpoints,
+  type Checkpoint,
+  CheckpointError,
+  readCheckpoint,
+} from "./checkpoint.ts";
 import {
   configFields,
   configFromValues,
@@ -32,12 +42,13 @@ import {
   type ResolvedConfig,
 } from "./config.ts";
 import {
+  commitResume,
   createRun,
   defaultRunDir,
   type GitInfo,
+  prepareResume,
   readJson,
   readRunConfig,
-  resumeRun,
   type Run,
   type RunEnvFile,
   runPaths,
@@ -62,6 +73,15 @@ export interface RunSession<C> {
   checkpoint?: Checkpoint;
   /** Completed steps so far: the checkpoint's step, or 0. */
   startStep: number;
+  /**
+   * Records the resume in the run folder: moves checkpoints of later steps than the one resumed
+   * from into `checkpoints/abandoned-<time>/`, rewrites `config.json`, adds the start to
+   * `env.json`'s `resumes`, drops `metrics.jsonl` lines after `startStep`. Call it once the
+   * checkpoint and the method's own state are restored; until then the run folder is untouched.
+   * `runTraining` calls it before its first step if the method did not. Does nothing for a new
+   * run or a second time.
+   */
+  commitResume(): Promise<void>;
 }
 
 /** Options of {@link startRun}. */
@@ -120,6 +140,7 @@ export async function startRun<C extends object>(
     backend,
     quiet: flags.quiet,
     startStep: 0,
+    commitResume: () => commitResume(run),
   };
 }
 
@@ -222,7 +243,7 @@ async function resume<C extends object>(
   }
   const backend = await initBackend({ backend: flags.backend ?? await startedBackend(dir) });
   if (!flags.quiet) print(formatBackendReport(backend));
-  const run = await resumeRun(dir, {
+  const run = await prepareResume(dir, {
     config: resolved,
     seed: saved.seed,
     step: checkpoint.step,
@@ -230,6 +251,12 @@ async function resume<C extends object>(
     argv,
     now: options.now,
     git: options.git,
+    beforeCommit: async () => {
+      await abandonLaterCheckpoints(runPaths(dir), checkpoint.step, file, {
+        now: options.now,
+        print,
+      });
+    },
   });
   if (!flags.quiet) print(`resuming ${dir} from step ${checkpoint.step} (${file})`);
   return {
@@ -241,6 +268,7 @@ async function resume<C extends object>(
     quiet: flags.quiet,
     checkpoint,
     startStep: checkpoint.step,
+    commitResume: () => commitResume(run),
   };
 }
 

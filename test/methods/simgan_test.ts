@@ -321,14 +321,40 @@ Deno.test("ImageStream: shuffled epochs, bytes mapped to [-1, 1], resumable posi
   const epoch0 = ids(a.nextArray(3)).concat(ids(a.nextArray(2)));
   assert.deepEqual([...epoch0].sort(), [0, 1, 2, 3, 4], "each image once per epoch");
   const saved = a.state();
-  assert.deepEqual(saved, { epoch: 0, offset: 5 });
+  assert.deepEqual(saved, { epoch: 0, offset: 5, count: 5 });
   const next = ids(a.nextArray(7)); // crosses into epoch 2
   const b = new ImageStream(bytes, shape, "s");
   b.restore(saved);
   assert.deepEqual(ids(b.nextArray(7)), next);
-  assert.deepEqual(a.state(), { epoch: 2, offset: 2 });
+  assert.deepEqual(a.state(), { epoch: 2, offset: 2, count: 5 });
   const t = a.next(2);
   assert.deepEqual(t.shape, [2, 2, 3, 1]);
   t.dispose();
   assert.throws(() => new ImageStream(new Uint8Array(7), shape, 1), /not N >= 1 images/);
+});
+
+Deno.test("ImageStream: a position saved with a data set of another size is refused", () => {
+  const per = 2 * 3;
+  const shape = { height: 2, width: 3, channels: 1 };
+  const five = new ImageStream(new Uint8Array(5 * per), shape, "s");
+  five.nextArray(3);
+  const saved = five.state();
+  assert.deepEqual(saved, { epoch: 0, offset: 3, count: 5 });
+  const six = new ImageStream(new Uint8Array(6 * per), shape, "s");
+  six.nextArray(1);
+  assert.throws(
+    () => six.restore(saved),
+    /saved position is for a data set of 5 images, this one has 6 \(was the data set changed/,
+  );
+  assert.deepEqual(six.state(), { epoch: 0, offset: 1, count: 6 }, "unchanged after the error");
+  assert.throws(() => six.restore({ ...saved, count: 0 }), /bad state/);
+  assert.throws(() => six.restore({ epoch: 0, offset: -1, count: 6 }), /bad state/);
+  // a position without a count (checkpoints written before it was recorded) is not checked...
+  six.restore({ epoch: 1, offset: 2 });
+  assert.deepEqual(six.state(), { epoch: 1, offset: 2, count: 6 });
+  // ...except that it must lie within the data set
+  assert.throws(
+    () => new ImageStream(new Uint8Array(2 * per), shape, "s").restore({ epoch: 0, offset: 3 }),
+    /saved offset 3 is past the end of this data set of 2 images/,
+  );
 });

@@ -76,6 +76,10 @@ interface ToyOptions {
   sigintAt?: number;
   print?: (m: string) => void;
   beforeTrain?: (s: RunSession<ToyConfig>) => void | Promise<void>;
+  /** Build the network with this many hidden channels, whatever the config says. */
+  hidden?: number;
+  /** `runTraining`'s `keepCheckpoints`. */
+  keepCheckpoints?: number;
 }
 
 /** The toy method's task: what a real method's `train-<method>` does, in 60 lines. */
@@ -85,7 +89,10 @@ async function trainToy(argv: string[], options: ToyOptions = {}) {
   const s = await startRun(TOY, argv, { print, git: { commit: "unknown", reason: "test" } });
   if (!s) return undefined;
   const { config, seeds } = s;
-  const G = buildToy(config, seeds.network("G"));
+  const G = buildToy(
+    options.hidden === undefined ? config : { ...config, net: { hidden: options.hidden } },
+    seeds.network("G"),
+  );
   const opt = tf.train.adam(config.lr);
   const px = config.size * config.size;
   const images = new Float32Array(DATASET * px);
@@ -99,8 +106,16 @@ async function trainToy(argv: string[], options: ToyOptions = {}) {
         networks: { G },
         optimizers: { G: opt },
       });
-      state = r.state as typeof state;
+      // the method's own state is checked like the networks: a CheckpointError naming the file
+      const file = s.checkpoint.file;
+      const st = r.state as Partial<typeof state> | null;
+      if (!Number.isInteger(st?.epoch) || !Number.isInteger(st?.offset)) {
+        throw new CheckpointError(`${file}: state ${JSON.stringify(st)} lacks epoch and offset`);
+      }
+      if (!r.arrays.buffer) throw new CheckpointError(`${file}: array 'buffer' is missing`);
+      state = st as typeof state;
       buffer = r.arrays.buffer.data;
+      // not committing the resume here: runTraining does it before its first step
     }
     await options.beforeTrain?.(s);
     const nextBatch = (): Float32Array => {
@@ -125,6 +140,7 @@ async function trainToy(argv: string[], options: ToyOptions = {}) {
       checkpointEvery: config.checkpointEvery,
       quiet: s.quiet,
       signal: options.signal,
+      keepCheckpoints: options.keepCheckpoints,
       print,
       step: async (i) => {
         const batch = nextBatch();
@@ -236,7 +252,6 @@ Deno.test("run folder: config.json, env.json, metrics.jsonl, samples, checkpoint
     assert.ok(Number.isFinite(m.loss) && m.elapsed_s >= 0);
   }
   // Adam makes its slot variables in step 1; from then on the tensor count stays flat
-  console.log(metrics.map((m) => m.tensors));
   assert.equal(new Set(metrics.slice(1).map((m) => m.tensors)).size, 1, "no tensor leak");
   assert.ok(metrics[5].loss < metrics[0].loss, "the toy learns");
   // samples at 3 and 6, PNG files
@@ -569,6 +584,142 @@ Deno.test("resume errors: unsafe flags, missing, corrupt and incompatible checkp
   );
   G.dispose();
   await Deno.remove(root, { recursive: true });
+});
+
+/** config.json, env.json, metrics.jsonl and every file under checkpoints/, byte for byte. */
+async function snapshot(dir: string): Promise<Record<string, Uint8Array>> {
+  const out: Record<string, Uint8Array> = {};
+  for (const f of ["config.json", "env.json", "metrics.jsonl"]) {
+    out[f] = await Deno.readFile(`${dir}/${f}`);
+  }
+  const walk = async (sub: string) => {
+    for await (const e of Deno.readDir(`${dir}/${sub}`)) {
+      if (e.isDirectory) await walk(`${sub}/${e.name}`);
+      else out[`${sub}/${e.name}`] = await Deno.readFile(`${dir}/${sub}/${e.name}`);
+    }
+  };
+  await walk("checkpoints");
+  return out;
+}
+
+Deno.test("a resume that fails (shape mismatch, missing state) leaves the run folder byte-identical", async () => {
+  const root = await tempDir();
+  try {
+    const dir = `${root}/run`;
+    await trainToy([...BASE, "--out", dir, "--steps", "4", "--checkpointEvery", "2"]);
+    const step2 = `${dir}/checkpoints/step-000002.safetensors`;
+    const ckpt = await readCheckpoint(step2);
+    const noState = `${dir}/checkpoints/no-state.safetensors`;
+    await Deno.writeFile(noState, encodeCheckpoint({ ...ckpt, state: null }));
+    const noBuffer = `${dir}/checkpoints/no-buffer.safetensors`;
+    await Deno.writeFile(noBuffer, encodeCheckpoint({ ...ckpt, arrays: {} }));
+    const before = await snapshot(dir);
+    // from step 2 with --steps 6: committed, this would rewrite config.json (steps), add a
+    // resume to env.json, drop metrics lines 3 and 4, and move step 4 and latest aside
+    const attempts: [string, ToyOptions, RegExp][] = [
+      [step2, { hidden: 3 }, /network 'G' does not match the checkpoint/],
+      [noState, {}, /no-state\.safetensors: state null lacks epoch and offset/],
+      [noBuffer, {}, /no-buffer\.safetensors: array 'buffer' is missing/],
+    ];
+    for (const [file, options, pattern] of attempts) {
+      await assert.rejects(
+        () => trainToy(["--resume", file, "--steps", "6", "--quiet"], options),
+        (e: unknown) => {
+          assert.ok(e instanceof CheckpointError, String(e));
+          assert.match(e.message, pattern);
+          return true;
+        },
+      );
+      assert.deepEqual(await snapshot(dir), before, `after ${file}`);
+    }
+    // the same resume with a fitting network goes through, and only then changes the folder
+    const ok = await trainToy(["--resume", step2, "--steps", "6", "--quiet"]);
+    assert.equal(ok?.result.step, 6);
+    const env = JSON.parse(await Deno.readTextFile(`${dir}/env.json`));
+    assert.deepEqual(env.resumes.map((r: { step: number }) => r.step), [2]);
+    assert.deepEqual((await readMetrics(`${dir}/metrics.jsonl`)).map((m) => m.step), [
+      1,
+      2,
+      3,
+      4,
+      5,
+      6,
+    ]);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("resume from an older checkpoint: later ones move to checkpoints/abandoned-*/, pruning keeps the new ones", async () => {
+  const root = await tempDir();
+  try {
+    await trainToy([...BASE, "--out", `${root}/straight`, "--steps", "5"]);
+    const dir = `${root}/run`;
+    await trainToy([...BASE, "--out", dir, "--steps", "5", "--checkpointEvery", "1"]);
+    const ckpts = `${dir}/checkpoints`;
+    const old = {
+      latest: await Deno.readFile(`${ckpts}/latest.safetensors`),
+      step4: await Deno.readFile(`${ckpts}/step-000004.safetensors`),
+    };
+    const resumed = await trainToy(
+      ["--resume", `${ckpts}/step-000002.safetensors`, "--quiet"],
+      { keepCheckpoints: 2 },
+    );
+    assert.equal(resumed?.result.step, 5);
+    const names = await files(ckpts);
+    const abandoned = names.filter((n) => n.startsWith("abandoned-"));
+    assert.equal(abandoned.length, 1, names.join(", "));
+    assert.match(abandoned[0], /^abandoned-\d{8}-\d{6}$/);
+    assert.match(
+      resumed!.messages.join("\n"),
+      new RegExp(
+        `resuming from step 2, before the run's newest checkpoints: moved ` +
+          `step-000003\\.safetensors, step-000004\\.safetensors, step-000005\\.safetensors, ` +
+          `latest\\.safetensors to ${ckpts}/${abandoned[0]}/ \\(kept, not deleted\\)`,
+      ),
+    );
+    // the steps trained again are kept (2 and 3 pruned by keepCheckpoints 2), the old ones moved
+    assert.deepEqual(names, [
+      abandoned[0],
+      "latest.safetensors",
+      "step-000004.safetensors",
+      "step-000005.safetensors",
+    ]);
+    const moved = `${ckpts}/${abandoned[0]}`;
+    assert.deepEqual(await files(moved), [
+      "latest.safetensors",
+      "step-000003.safetensors",
+      "step-000004.safetensors",
+      "step-000005.safetensors",
+    ]);
+    assert.deepEqual(await Deno.readFile(`${moved}/latest.safetensors`), old.latest);
+    assert.deepEqual(await Deno.readFile(`${moved}/step-000004.safetensors`), old.step4);
+    assert.equal((await readCheckpoint(`${ckpts}/latest.safetensors`)).step, 5);
+    assert.deepEqual(await losses(dir), await losses(`${root}/straight`));
+    // resuming from the newest checkpoint moves nothing
+    const more = await trainToy(["--resume", dir, "--steps", "6", "--quiet"], {
+      keepCheckpoints: 2,
+    });
+    assert.doesNotMatch(more!.messages.join("\n"), /abandoned/);
+    assert.deepEqual(await files(ckpts), [
+      abandoned[0],
+      "latest.safetensors",
+      "step-000005.safetensors",
+      "step-000006.safetensors",
+    ]);
+    // writeCheckpoint itself never prunes the file it wrote, nor files of later steps
+    const ckpt = await readCheckpoint(`${ckpts}/latest.safetensors`);
+    await writeCheckpoint(more!.session.run, { ...ckpt, step: 4 }, { keepLast: 1 });
+    assert.deepEqual(await files(ckpts), [
+      abandoned[0],
+      "latest.safetensors",
+      "step-000004.safetensors",
+      "step-000005.safetensors",
+      "step-000006.safetensors",
+    ]);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
 });
 
 Deno.test("progress bar: rate, ETA and the main losses; the step count when resuming", async () => {

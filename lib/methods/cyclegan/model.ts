@@ -47,7 +47,7 @@ import { linearDecayLr, setLearningRate } from "../../train/schedule.ts";
 import { Rng } from "../../util/random.ts";
 import { ImagePool, type ImageShape, type PoolState } from "../image_pool.ts";
 import type { BatchSource } from "../simgan/model.ts";
-import { updateWithValues } from "../simgan/steps.ts";
+import { assertFinite, updateWithValues } from "../simgan/steps.ts";
 import { type CycleGANConfig, type CycleGANOverrides, resolveCycleganConfig } from "./config.ts";
 
 export type { BatchSource };
@@ -448,14 +448,7 @@ export class CycleGAN {
   }
 
   #checkFinite(values: Record<string, number>, what: string): void {
-    for (const [name, value] of Object.entries(values)) {
-      if (!Number.isFinite(value)) {
-        throw new Error(
-          `${this.method} ${this.#where}${what}: ${name} is ${value}; training cannot continue ` +
-            `(try a lower optimizer.lr, or another seed)`,
-        );
-      }
-    }
+    assertFinite(values, `${this.#where}${what}`, this.method);
   }
 
   /** The networks by checkpoint name. */

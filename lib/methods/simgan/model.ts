@@ -12,6 +12,13 @@
  *
  * where r is the refined part of D's mini-batch (current R(x) and history samples).
  *
+ * A NaN or infinite loss is an error, but it is detected after the optimiser has applied the
+ * update (`optimizer.minimize` computes and applies the gradients in one call): by the time it is
+ * thrown, the updated network (and its Adam moments) may already hold NaN. The model is then
+ * unusable: dispose of it, and resume from the last checkpoint, which holds the last good state
+ * (`train-simgan` writes nothing after the error). The history buffer is the exception: a failed
+ * discriminator step leaves it as it was.
+ *
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
@@ -171,7 +178,12 @@ export class SimGAN {
     return tf.tidy(() => this.R.apply(synthetic, { training: false }));
   }
 
-  /** One refiner update with the self-regularisation loss only (pretraining). */
+  /**
+   * One refiner update with the self-regularisation loss only (pretraining).
+   *
+   * @throws if the loss is NaN or infinite; the update is already applied then, so R and its
+   *   Adam state may hold NaN: the model is unusable (the last checkpoint is the good state).
+   */
   async pretrainRefinerStep(synthetic: tf.Tensor4D): Promise<{ loss_R_reg: number }> {
     const { lambda, reduction } = this.config;
     const [reg] = await updateWithValues(this.optR, this.R.trainableVariables(), () => {
@@ -188,7 +200,12 @@ export class SimGAN {
     return out;
   }
 
-  /** One refiner update: adversarial (refined should be called real) + self-regularisation. */
+  /**
+   * One refiner update: adversarial (refined should be called real) + self-regularisation.
+   *
+   * @throws if a loss is NaN or infinite; the update is already applied then, so R and its Adam
+   *   state may hold NaN: the model is unusable (the last checkpoint is the good state).
+   */
   async refinerStep(synthetic: tf.Tensor4D): Promise<RefinerValues> {
     const { lambda, reduction } = this.config;
     const [total, adv, reg] = await updateWithValues(this.optR, this.R.trainableVariables(), () => {
@@ -212,6 +229,10 @@ export class SimGAN {
    * sampled from the history buffer (fewer while it holds fewer). Afterwards the current
    * refined images go into the buffer. SimGAN's mini-batch of B is n_y = B/2, n_c = B/4 (see
    * `simganComposition`); {@link step} asks the source for exactly that.
+   *
+   * @throws if a value is NaN or infinite; the update is already applied then, so D and its Adam
+   *   state may hold NaN: the model is unusable (the last checkpoint is the good state). The
+   *   history buffer is left as it was.
    */
   async discriminatorStep(
     real: tf.Tensor4D,
@@ -281,7 +302,9 @@ export class SimGAN {
    *   B/2 real, B/4 current refined and B/4 history images each.
    *
    * @returns the step's values, averaged over its Kg (Kd) updates.
-   * @throws if a loss is NaN or infinite, naming it and the step.
+   * @throws if a loss is NaN or infinite, naming it and the step. It is detected after the
+   *   update was applied, so R, D and their Adam state may already hold NaN: the model is
+   *   unusable afterwards; dispose of it and resume from the last checkpoint (the good state).
    */
   async step(i: number, source: BatchSource): Promise<Record<string, number>> {
     const B = this.config.batchSize;

@@ -4,7 +4,9 @@
  *
  * Order: epoch e is the permutation `new Rng(seed).fork("epoch", e).permutation(N)`; a batch
  * that crosses the end of an epoch continues with the next one. The position (epoch, offset)
- * is the whole state, so a checkpoint resumes the same order.
+ * is the whole state, so a checkpoint resumes the same order; the state also records the number
+ * of images, so that a position is never restored onto a data set of another size (the same
+ * position in another permutation would silently change the data order).
  *
  * @module
  */
@@ -16,8 +18,15 @@ import type { BatchSource } from "./model.ts";
 
 /** Position of an {@link ImageStream}. */
 export interface StreamState {
+  /** Epochs completed. */
   epoch: number;
+  /** Images served in the current epoch. */
   offset: number;
+  /**
+   * Images in the data set the position belongs to (absent in checkpoints written before it was
+   * recorded: not checked then).
+   */
+  count?: number;
 }
 
 /** Shuffled, endless batches from images held in memory. */
@@ -79,18 +88,36 @@ export class ImageStream {
     return tf.tensor4d(this.nextArray(n), [n, height, width, channels]);
   }
 
-  /** Current position. */
+  /** Current position, with the number of images. */
   state(): StreamState {
-    return { epoch: this.#epoch, offset: this.#offset };
+    return { epoch: this.#epoch, offset: this.#offset, count: this.count };
   }
 
-  /** Moves to a saved position. */
+  /**
+   * Moves to a saved position.
+   *
+   * @throws RangeError for a malformed state, or one saved with a data set of another size
+   *   (nothing is changed then).
+   */
   restore(state: StreamState): void {
     if (
-      !Number.isInteger(state.epoch) || state.epoch < 0 || !Number.isInteger(state.offset) ||
-      state.offset < 0 || state.offset > this.count
+      typeof state !== "object" || state === null || !Number.isInteger(state.epoch) ||
+      state.epoch < 0 || !Number.isInteger(state.offset) || state.offset < 0 ||
+      (state.count !== undefined && (!Number.isInteger(state.count) || state.count < 1))
     ) {
       throw new RangeError(`ImageStream: bad state ${JSON.stringify(state)}`);
+    }
+    if (state.count !== undefined && state.count !== this.count) {
+      throw new RangeError(
+        `ImageStream: the saved position is for a data set of ${state.count} images, this one ` +
+          `has ${this.count} (was the data set changed or regenerated since?)`,
+      );
+    }
+    if (state.offset > this.count) {
+      throw new RangeError(
+        `ImageStream: the saved offset ${state.offset} is past the end of this data set of ` +
+          `${this.count} images (was the data set changed or regenerated since?)`,
+      );
     }
     this.#epoch = state.epoch;
     this.#offset = state.offset;

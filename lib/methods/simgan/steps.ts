@@ -58,13 +58,19 @@ export async function readScalars(f: () => tf.Scalar[]): Promise<number[]> {
  * Throws a clear error if any value is NaN or infinite.
  *
  * @param where e.g. `refiner step 12`.
+ * @param method the method's name for the message (default `SimGAN`).
  */
-export function assertFinite(values: Record<string, number>, where: string): void {
+export function assertFinite(
+  values: Record<string, number>,
+  where: string,
+  method = "SimGAN",
+): void {
   for (const [name, value] of Object.entries(values)) {
     if (!Number.isFinite(value)) {
       throw new Error(
-        `SimGAN ${where}: ${name} is ${value}; training cannot continue (try a lower ` +
-          `optimizer.lr or lambda, or another seed)`,
+        `${method} ${where}: ${name} is ${value}; the update was already applied, so this model ` +
+          `is unusable: resume from the last checkpoint with a lower optimizer.lr or lambda, ` +
+          `or another seed`,
       );
     }
   }

@@ -21,7 +21,10 @@
  * put into the estimator cache), copied to `RUN/psi_estimator.safetensors` for resumes.
  *
  * Checkpoints: every `checkpointEvery` steps, the last {@link KEEP_CHECKPOINTS} step files kept
- * besides `latest`. Time of the `quick` preset: see `SIMGAN_TASK_PRESETS`.
+ * besides `latest`. A resume checks the whole checkpoint (networks, Adam state, the state blob
+ * and history buffer with {@link checkSimganCheckpoint}, the streams' data set sizes) and
+ * restores it before anything in the run folder changes. Time of the `quick` preset: see
+ * `SIMGAN_TASK_PRESETS`.
  *
  * @module
  */
@@ -33,7 +36,7 @@ import { type Estimator, loadEstimator, saveEstimator } from "../../gaze/estimat
 import type { Report } from "../../report/report.ts";
 import { comparisonGrid, writeRunReport } from "../../report/run_report.ts";
 import { parseRunArgs } from "../../train/args.ts";
-import { restoreCheckpoint } from "../../train/checkpoint.ts";
+import { type Checkpoint, CheckpointError, restoreCheckpoint } from "../../train/checkpoint.ts";
 import { resolveConfig } from "../../train/config.ts";
 import { runTraining } from "../../train/loop.ts";
 import { type GitInfo, writeSampleGrid } from "../../train/run.ts";
@@ -73,6 +76,110 @@ export interface SimGANCheckpointState {
   streams: { synthetic: StreamState; target: StreamState };
   /** Image size (also what `loadSimganRefiner` builds R for). */
   shape: ImageShape;
+}
+
+type Field = "int" | "string" | { [key: string]: Field };
+
+const SHAPE_FIELDS: Field = { height: "int", width: "int", channels: "int" };
+
+/** The fields a SimGAN checkpoint's JSON state must have (`int`: an integer >= 0). */
+const STATE_FIELDS: { [key: string]: Field } = {
+  simgan: {
+    history: {
+      kind: "string",
+      capacity: "int",
+      shape: SHAPE_FIELDS,
+      size: "int",
+      draws: "int",
+      seen: "int",
+    },
+    updatesR: "int",
+    updatesD: "int",
+  },
+  streams: { synthetic: { epoch: "int", offset: "int" }, target: { epoch: "int", offset: "int" } },
+  shape: SHAPE_FIELDS,
+};
+
+function checkFields(file: string, value: unknown, fields: Field, path: string): void {
+  const where = `${file}: SimGAN checkpoint state field '${path}'`;
+  if (value === undefined || value === null) throw new CheckpointError(`${where} is missing`);
+  if (fields === "int") {
+    if (!Number.isInteger(value) || (value as number) < 0) {
+      throw new CheckpointError(`${where} is ${JSON.stringify(value)}, not an integer >= 0`);
+    }
+  } else if (fields === "string") {
+    if (typeof value !== "string") {
+      throw new CheckpointError(`${where} is ${JSON.stringify(value)}, not a string`);
+    }
+  } else {
+    if (typeof value !== "object" || Array.isArray(value)) {
+      throw new CheckpointError(`${where} is ${JSON.stringify(value)}, not an object`);
+    }
+    for (const [key, sub] of Object.entries(fields)) {
+      checkFields(file, (value as Record<string, unknown>)[key], sub, `${path}.${key}`);
+    }
+  }
+}
+
+/**
+ * Checks the SimGAN part of a checkpoint (its JSON state and the history buffer's array) against
+ * the images of this run, without changing anything.
+ *
+ * @param ckpt the checkpoint to resume from.
+ * @param shape the size of the training images now.
+ * @returns the state and the history buffer's images.
+ * @throws {CheckpointError} naming the file and the missing or malformed field, or the image size
+ *   that differs.
+ */
+export function checkSimganCheckpoint(
+  ckpt: Checkpoint,
+  shape: ImageShape,
+): { state: SimGANCheckpointState; history: Float32Array } {
+  const file = ckpt.file ?? "checkpoint";
+  const st = ckpt.state;
+  if (typeof st !== "object" || st === null || Array.isArray(st)) {
+    throw new CheckpointError(
+      `${file}: the SimGAN state (metadata 'state') is ${JSON.stringify(st)}, not an object ` +
+        `with simgan, streams and shape; was it written by train-simgan?`,
+    );
+  }
+  for (const [key, fields] of Object.entries(STATE_FIELDS)) {
+    checkFields(file, (st as Record<string, unknown>)[key], fields, key);
+  }
+  const state = st as SimGANCheckpointState;
+  const size = (s: ImageShape) => `${s.height}x${s.width}x${s.channels}`;
+  if (
+    state.shape.height !== shape.height || state.shape.width !== shape.width ||
+    state.shape.channels !== shape.channels
+  ) {
+    throw new CheckpointError(
+      `${file}: trained on ${size(state.shape)} images, but the data sets now hold ` +
+        `${size(shape)} images (were they changed or regenerated since?)`,
+    );
+  }
+  const history = ckpt.arrays.history;
+  if (!history) {
+    throw new CheckpointError(
+      `${file}: array 'history' (SimGAN's history buffer, tensor 'array/history') is missing`,
+    );
+  }
+  return { state, history: history.data };
+}
+
+/** Moves a stream to its saved position; a {@link CheckpointError} naming the data set if unfit. */
+function restoreStream(
+  stream: ImageStream,
+  state: StreamState,
+  info: { file: string; name: string; dir: string },
+): void {
+  try {
+    stream.restore(state);
+  } catch (e) {
+    throw new CheckpointError(
+      `${info.file}: the ${info.name} image stream (${info.dir}) cannot continue: ` +
+        (e as Error).message.replace(/^ImageStream: /, ""),
+    );
+  }
 }
 
 /** Options of {@link trainSimGAN} (all optional; for tests and notebooks). */
@@ -245,15 +352,24 @@ export async function trainSimGAN(
       target: new ImageStream(data.target, shape, s.seeds.derive("data", "target")),
     };
     if (s.checkpoint) {
-      const restored = await restoreCheckpoint(s.checkpoint, {
+      // everything is checked and restored before the resume changes the run folder
+      const file = s.checkpoint.file ?? "checkpoint";
+      const saved = checkSimganCheckpoint(s.checkpoint, shape);
+      const { synthetic, target } = saved.state.streams;
+      restoreStream(streams.synthetic, synthetic, { file, name: "synthetic", dir: dirs.source });
+      restoreStream(streams.target, target, { file, name: "target", dir: dirs.trainTarget });
+      await restoreCheckpoint(s.checkpoint, {
         networks: gan.networks(),
         optimizers: gan.optimizers(),
       });
-      const st = restored.state as SimGANCheckpointState;
-      const history = restored.arrays.history?.data ?? new Float32Array(0);
-      gan.restoreExtraState({ history }, st.simgan);
-      streams.synthetic.restore(st.streams.synthetic);
-      streams.target.restore(st.streams.target);
+      try {
+        gan.restoreExtraState({ history: saved.history }, saved.state.simgan);
+      } catch (e) {
+        throw new CheckpointError(
+          `${file}: SimGAN's history buffer does not fit this run: ${(e as Error).message}`,
+        );
+      }
+      await s.commitResume();
     }
     const source = streamSource({ synthetic: streams.synthetic, real: streams.target });
     const samples = pickSamples(data.synthetic, data.target, shape, SAMPLE_COUNT);
