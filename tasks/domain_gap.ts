@@ -37,7 +37,8 @@ Trains the gaze estimator on synthetic and on target-domain ("real") images (sam
 steps and seed) for each seed and tests both on both test sets:
   a: synthetic -> synthetic test   b: synthetic -> target test
   c: target -> target test         d: target -> synthetic test
-Writes OUT/gap.json (per seed, mean +- std over seeds, ratio b/a) and OUT/gap.md.
+Writes OUT/gap.json (per seed, mean +- std over seeds, ratio b/a) and OUT/gap.md after
+every seed ("complete": false until the last one), so a failure keeps the finished seeds.
 
   --n-train    training images per domain (default ${GAP_DEFAULTS.nTrain})
   --n-test     test images per domain (default ${GAP_DEFAULTS.nTest})

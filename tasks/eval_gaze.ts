@@ -10,26 +10,25 @@
  * ```
  *
  * `--refiner RUN` reads the method from `RUN/config.json`, imports `lib/methods/<method>/mod.ts`
- * (which registers the method's refiner loader with `registerRefinerLoader`), and loads the
- * refiner from the run's checkpoint.
+ * (which registers the method's refiner loader with `registerRefinerLoader`; see
+ * `loadRefinerFromRun` in `lib/eval/refiner.ts`), and loads the refiner from the run's
+ * checkpoint. The default data sets (`lib/data/defaults.ts`) are rendered when missing.
+ *
+ * The output folder defaults to the `--refiner` run itself: its `eval.json` and `refined/` are
+ * replaced together, only once the evaluation has finished.
  *
  * @module
  */
 import { formatBackendReport, initBackend, parseBackendName } from "../lib/backend/mod.ts";
+import { DEFAULT_DATA, ensureDefaultData } from "../lib/data/defaults.ts";
 import { formatEvalSummary } from "../lib/eval/eval_file.ts";
 import { DEFAULT_ESTIMATOR_CACHE } from "../lib/eval/estimator_cache.ts";
 import { REALISM_LIMIT_DEFAULT, runGazeProtocol } from "../lib/eval/protocol.ts";
-import {
-  identityRefiner,
-  loadRefinerFromRun,
-  type Refiner,
-  registeredRefinerMethods,
-} from "../lib/eval/refiner.ts";
+import { identityRefiner, loadRefinerFromRun, type Refiner } from "../lib/eval/refiner.ts";
 import { TURING_DEFAULTS } from "../lib/eval/turing.ts";
 import { ESTIMATOR_DEFAULTS } from "../lib/gaze/estimator.ts";
-import { GAP_DEFAULTS, gapDatasetDir } from "../lib/gaze/gap.ts";
 import { writeRunReport } from "../lib/report/run_report.ts";
-import { readRunConfig, timestamp } from "../lib/train/run.ts";
+import { timestamp } from "../lib/train/run.ts";
 import {
   intFlag,
   numberFlag,
@@ -38,28 +37,6 @@ import {
   runTask,
   UsageError,
 } from "../lib/util/cli.ts";
-
-/** The default data sets: those of `deno task domain-gap` with its default sizes and seed. */
-const DEFAULT_DATA = {
-  synthetic: gapDatasetDir(GAP_DEFAULTS.dataDir, {
-    domain: "synthetic",
-    split: "train",
-    n: GAP_DEFAULTS.nTrain,
-    seed: GAP_DEFAULTS.dataSeed,
-  }),
-  targetTrain: gapDatasetDir(GAP_DEFAULTS.dataDir, {
-    domain: "real",
-    split: "train",
-    n: GAP_DEFAULTS.nTrain,
-    seed: GAP_DEFAULTS.dataSeed,
-  }),
-  targetTest: gapDatasetDir(GAP_DEFAULTS.dataDir, {
-    domain: "real",
-    split: "test",
-    n: GAP_DEFAULTS.nTest,
-    seed: GAP_DEFAULTS.dataSeed,
-  }),
-};
 
 const USAGE = `Usage: deno task eval-gaze (--refiner RUN | --identity) [--out DIR]
        [--synthetic DIR] [--target-train DIR] [--target-test DIR] [--real DIR]
@@ -72,11 +49,13 @@ Refines the synthetic training set, trains the gaze estimator on (a) raw synthet
 (b) refined and (c) target training images (same steps, seed, config), tests all three on
 the target test set, measures label preservation and realism (domain-specific KID,
 real-vs-refined classifier), and writes OUT/eval.json, OUT/refined/ and OUT/report.html.
+The default data sets are rendered into data/generated/ when missing.
 
   --refiner         a method's run folder (its config.json names the method)
   --identity        refine = identity: reproduces the raw-synthetic baseline (sanity check)
   --out             where eval.json, refined/ and report.html go (default: the --refiner
-                    run, or runs/eval-identity-<time> with --identity)
+                    run, or runs/eval-identity-<time> with --identity); they are replaced
+                    only when the evaluation has finished, so a failed one changes nothing
   --synthetic       labelled synthetic training set (default ${DEFAULT_DATA.synthetic})
   --target-train    labelled target training set, for (c) only (default ${DEFAULT_DATA.targetTrain})
   --target-test     labelled target test set (default ${DEFAULT_DATA.targetTest})
@@ -88,7 +67,7 @@ real-vs-refined classifier), and writes OUT/eval.json, OUT/refined/ and OUT/repo
   --batch           estimator batch size (default ${ESTIMATOR_DEFAULTS.batchSize})
   --skip-*          leave out the upper bound (c), label preservation, KID, the classifier
   --kid-features    target: fc1 of estimator (c) (default); random: an untrained estimator
-                    (default with --skip-upper-bound)
+                    (default with --skip-upper-bound, which target contradicts)
   --classifier-steps  steps of the real-vs-refined classifier (default ${TURING_DEFAULTS.steps})
   --realism-limit   images per set for KID and the classifier (default ${REALISM_LIMIT_DEFAULT})
   --cache           cache of the (a) and (c) estimators (default ${DEFAULT_ESTIMATOR_CACHE})
@@ -125,17 +104,6 @@ const FLAGS = {
   help: { type: "boolean", default: false },
 } as const;
 
-/**
- * Imports `lib/methods/<method>/mod.ts` when it exists and the method has no refiner loader
- * yet: methods register their loader when their module is imported.
- */
-async function importMethodModule(method: string): Promise<void> {
-  if (registeredRefinerMethods().includes(method) || !/^[A-Za-z0-9_-]+$/.test(method)) return;
-  const url = new URL(`../lib/methods/${method}/mod.ts`, import.meta.url);
-  const exists = await Deno.stat(url).then((s) => s.isFile, () => false);
-  if (exists) await import(url.href);
-}
-
 /** Runs the task for `argv`; returns the exit code (errors are thrown for {@link runTask}). */
 export async function main(argv: string[]): Promise<number> {
   const { values: v } = parseFlags(argv, FLAGS);
@@ -151,6 +119,12 @@ export async function main(argv: string[]): Promise<number> {
   const kidFeatures = v["kid-features"];
   if (kidFeatures !== undefined && kidFeatures !== "target" && kidFeatures !== "random") {
     throw new UsageError(`--kid-features must be target or random, got '${kidFeatures}'`);
+  }
+  if (kidFeatures === "target" && v["skip-upper-bound"] === true && v["skip-kid"] !== true) {
+    throw new UsageError(
+      "--kid-features target takes KID's features from estimator (c), which " +
+        "--skip-upper-bound leaves out: use --kid-features random, or --skip-kid",
+    );
   }
   if (v["no-cache"] && argv.some((a) => a === "--cache" || a.startsWith("--cache="))) {
     throw new UsageError("--cache and --no-cache contradict each other");
@@ -169,28 +143,34 @@ export async function main(argv: string[]): Promise<number> {
   const quiet = v.quiet === true;
   const str = (x: unknown) => (typeof x === "string" && x !== "" ? x : undefined);
 
+  const command = ["deno task eval-gaze", ...argv].join(" ");
+  const data = {
+    synthetic: String(v.synthetic),
+    targetTrain: String(v["target-train"]),
+    targetTest: String(v["target-test"]),
+    real: str(v.real),
+    syntheticTest: str(v["synthetic-test"]),
+  };
+
   const backend = await initBackend({
     backend: parsedFlag("backend", v.backend, parseBackendName),
   });
   if (!quiet) console.error(formatBackendReport(backend));
-  let refiner: Refiner;
-  if (runDir !== undefined) {
-    const { method } = await readRunConfig(runDir);
-    await importMethodModule(method);
-    refiner = await loadRefinerFromRun(runDir);
-  } else {
-    refiner = identityRefiner();
-  }
+  // The default data sets among these are rendered when missing; other folders are read as
+  // given (the protocol names a missing one).
+  await ensureDefaultData(
+    [data.synthetic, data.targetTrain, data.targetTest, data.syntheticTest, data.real].filter(
+      (d): d is string => d !== undefined,
+    ),
+    { quiet, command },
+  );
+  const refiner: Refiner = runDir !== undefined
+    ? await loadRefinerFromRun(runDir)
+    : identityRefiner();
   try {
     const result = await runGazeProtocol(refiner, {
       runDir: out,
-      data: {
-        synthetic: String(v.synthetic),
-        targetTrain: String(v["target-train"]),
-        targetTest: String(v["target-test"]),
-        real: str(v.real),
-        syntheticTest: str(v["synthetic-test"]),
-      },
+      data,
       estimator,
       skip: {
         upperBound: v["skip-upper-bound"] === true,
@@ -203,7 +183,7 @@ export async function main(argv: string[]): Promise<number> {
       realismLimit,
       cacheDir: v["no-cache"] ? false : String(v.cache),
       quiet,
-      command: ["deno task eval-gaze", ...argv].join(" "),
+      command,
       backend: { name: backend.name, device: backend.device, versions: backend.versions },
     });
     console.log(formatEvalSummary(result));

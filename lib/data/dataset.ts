@@ -58,6 +58,7 @@ import {
 import { LANDMARK_TOTAL } from "./render/geometry.ts";
 import { CLASS_NAMES } from "./render/raster.ts";
 import { Rng } from "../util/random.ts";
+import { exists } from "../util/fs.ts";
 
 // ---------------------------------------------------------------------------------------------
 // NPY
@@ -474,16 +475,6 @@ export class DatasetExistsError extends Error {
   constructor(readonly dir: string) {
     super(`${dir} already exists; pass --force (force: true) to replace it`);
     this.name = "DatasetExistsError";
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
   }
 }
 

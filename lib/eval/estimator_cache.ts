@@ -15,7 +15,7 @@
  * | `train.gaze_sha256` | SHA-256 of its `gaze.npy` (the labels, bit for bit) |
  * | `train.images_bytes` | the size of its `images.npy` |
  * | `config` | the complete resolved `EstimatorConfig`, seed and steps included |
- * | `backend`, `tfjs` | the TensorFlow.js backend and version (results differ by backend) |
+ * | `backend`, `tfjs` | the backend (`initBackend`'s name: `wasm`, `tfjs-node`, `tfjs-node-gpu`, ...; else TensorFlow.js's) and the TensorFlow.js version (results differ by backend) |
  *
  * So regenerating a data set in place (new meta or labels), changing any estimator setting, or
  * switching backend gives a new key; moving the data set elsewhere also does (a miss, never a
@@ -34,16 +34,20 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { backendReport } from "../backend/mod.ts";
 import { type Dataset, writeDirectoryAtomically } from "../data/dataset.ts";
 import {
   type Estimator,
-  ESTIMATOR_DEFAULTS,
   type EstimatorConfig,
   loadEstimator,
+  resolveEstimatorConfig,
   saveEstimator,
-  trainEstimator,
+  trainEstimatorWithProgress,
 } from "../gaze/estimator.ts";
-import { ProgressBar } from "../util/progress.ts";
+import { exists, readJson } from "../util/fs.ts";
+import { canonicalJson } from "./eval_file.ts";
+
+export { canonicalJson };
 
 /** Format tag of a cache entry (part of every key). */
 export const ESTIMATOR_CACHE_FORMAT = "eyegan-estimator-cache/1";
@@ -65,29 +69,13 @@ async function sha256Hex(bytes: Uint8Array): Promise<string> {
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** JSON with object keys sorted at every level, so equal values give equal text. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(
-    value,
-    (_, v) =>
-      v && typeof v === "object" && !Array.isArray(v)
-        ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-        : v,
-  );
-}
-
-/** The estimator config that training on `train` with `config` resolves to. */
-export function resolveEstimatorConfig(
-  train: Pick<Dataset, "height" | "width" | "channels">,
-  config: Partial<EstimatorConfig>,
-): EstimatorConfig {
-  return {
-    ...ESTIMATOR_DEFAULTS,
-    ...config,
-    height: train.height,
-    width: train.width,
-    channels: train.channels,
-  };
+/**
+ * The backend as the cache key names it: the project's name from `initBackend`'s report
+ * (`tfjs-node` and `tfjs-node-gpu` are both `tensorflow` to TensorFlow.js, but their results
+ * differ), else TensorFlow.js's own name when the backend was set up another way.
+ */
+function backendKeyName(): string {
+  return backendReport()?.name ?? tf.getBackend();
 }
 
 /**
@@ -109,7 +97,7 @@ export async function estimatorCacheKey(
       images_bytes: (await Deno.stat(`${dir}/images.npy`)).size,
     },
     config: resolveEstimatorConfig(train, config),
-    backend: tf.getBackend(),
+    backend: backendKeyName(),
     tfjs: tf.version_core,
   };
   const digest = await sha256Hex(new TextEncoder().encode(canonicalJson(material)));
@@ -172,46 +160,37 @@ export async function obtainEstimator(
   if (cacheDir !== undefined) {
     ({ key, material } = await estimatorCacheKey(train, options.config));
     const entryDir = `${cacheDir}/${key}`;
-    try {
-      const entry = JSON.parse(await Deno.readTextFile(`${entryDir}/entry.json`)) as CacheEntryFile;
-      if (entry.format === ESTIMATOR_CACHE_FORMAT && entry.key === key) {
-        const est = await loadEstimator(`${entryDir}/estimator.safetensors`, options.namespace);
-        if (!options.quiet) log(`${options.label}: estimator from the cache (${entryDir})`);
-        return {
-          est,
-          cached: true,
-          key,
-          finalLoss: entry.final_loss,
-          trainSeconds: entry.train_seconds,
-        };
-      }
-    } catch (e) {
-      if (!(e instanceof Deno.errors.NotFound) && !options.quiet) {
-        log(
-          `${options.label}: cache entry ${entryDir} unusable (${
-            (e as Error).message
-          }); retraining`,
-        );
+    const entryPath = `${entryDir}/entry.json`;
+    if (await exists(entryPath)) {
+      try {
+        const entry = await readJson<CacheEntryFile>(entryPath);
+        if (entry.format === ESTIMATOR_CACHE_FORMAT && entry.key === key) {
+          const est = await loadEstimator(`${entryDir}/estimator.safetensors`, options.namespace);
+          if (!options.quiet) log(`${options.label}: estimator from the cache (${entryDir})`);
+          return {
+            est,
+            cached: true,
+            key,
+            finalLoss: entry.final_loss,
+            trainSeconds: entry.train_seconds,
+          };
+        }
+      } catch (e) {
+        if (!options.quiet) {
+          log(
+            `${options.label}: cache entry ${entryDir} unusable (${
+              (e as Error).message
+            }); retraining`,
+          );
+        }
       }
     }
   }
-  const cfg = resolveEstimatorConfig(train, options.config);
-  const bar = new ProgressBar(cfg.steps, {
-    label: options.label,
-    unit: "step",
-    quiet: options.quiet,
-  });
-  const t0 = performance.now();
-  let finalLoss = NaN;
-  const est = await trainEstimator(train, options.config, {
-    namespace: options.namespace,
-    onStep: ({ step, loss }) => {
-      finalLoss = loss;
-      bar.update(step, { loss });
-    },
-  });
-  bar.finish();
-  const trainSeconds = (performance.now() - t0) / 1000;
+  const { est, seconds: trainSeconds, finalLoss } = await trainEstimatorWithProgress(
+    train,
+    options.config,
+    { label: options.label, quiet: options.quiet, namespace: options.namespace },
+  );
   if (cacheDir !== undefined && key !== null && material !== undefined) {
     const entry: CacheEntryFile = {
       format: ESTIMATOR_CACHE_FORMAT,

@@ -11,6 +11,7 @@ import type { EstimatorConfig } from "../gaze/estimator.ts";
 import type { GazeErrorSummary } from "../gaze/metrics.ts";
 import type { KidResult } from "./kid.ts";
 import type { TuringConfig, TuringResult } from "./turing.ts";
+import { readJson } from "../util/fs.ts";
 
 /** Format tag of `eval.json` written by the protocol; bump it when the schema changes. */
 export const GAZE_EVAL_FORMAT = "eyegan-gaze-eval/1";
@@ -64,8 +65,15 @@ export type ClassifierSummary = Omit<TuringResult, "config">;
 export interface RealismAgainst {
   /** Directory of the images KID compares with. */
   kid_images?: string;
-  /** Directory of the images the classifier tells apart from refined ones. */
+  /** Directory of the images the classifier tells apart from refined ones (its real side). */
   classifier_images?: string;
+  /**
+   * Which of the evaluation's data sets is the classifier's real side: `target_test` (held out:
+   * no network of the method or of the protocol trained on it; the SimGAN-style methods'
+   * discriminators saw `target_train`), or `real`. Absent in files written before it was
+   * recorded, whose classifier used `target_train` against the target domain.
+   */
+  classifier_real_set?: "target_test" | "target_train" | "real";
   /** Domain-specific KID (see `realism.features`) of refined and of raw synthetic images. */
   kid?: { refined: KidSummary; synthetic: KidSummary };
   /** Held-out accuracy of a real-vs-X classifier (0.5 = indistinguishable). */
@@ -137,19 +145,7 @@ export interface GazeEvalFile {
  * @throws Error naming the file when it is missing, not JSON, or not {@link GAZE_EVAL_FORMAT}.
  */
 export async function readGazeEval(path: string): Promise<GazeEvalFile> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) throw new Error(`${path}: not found`);
-    throw e;
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (e) {
-    throw new Error(`${path}: not valid JSON (${(e as Error).message})`);
-  }
+  const value = await readJson(path);
   const format = (value as { format?: unknown } | null)?.format;
   if (format !== GAZE_EVAL_FORMAT) {
     throw new Error(
@@ -160,8 +156,17 @@ export async function readGazeEval(path: string): Promise<GazeEvalFile> {
   return value as GazeEvalFile;
 }
 
-/** Stable JSON (sorted keys) for comparisons. */
-function stable(value: unknown): string {
+/**
+ * JSON with object keys sorted at every level, so equal values give equal text (comparisons of
+ * settings, cache keys); `undefined` gives the text `undefined`.
+ *
+ * @example
+ * ```ts
+ * import { canonicalJson } from "./eval_file.ts";
+ * console.log(canonicalJson({ b: 1, a: { d: [2], c: 3 } })); // {"a":{"c":3,"d":[2]},"b":1}
+ * ```
+ */
+export function canonicalJson(value: unknown): string {
   return JSON.stringify(
     value,
     (_, v) =>
@@ -173,8 +178,8 @@ function stable(value: unknown): string {
 
 /**
  * What differs between the settings of two evaluations: data sets (directories and counts),
- * image size, estimator config, KID features and settings, classifier settings, realism limit,
- * skipped parts and backend. An empty list means their numbers are comparable; the refiner (and
+ * image size, estimator config, KID features and settings, classifier settings and real side,
+ * realism limit, skipped parts and backend. An empty list means their numbers are comparable; the refiner (and
  * its results) may of course differ.
  *
  * @returns one line per difference, e.g. `estimator.steps: 600 vs 300`.
@@ -182,7 +187,7 @@ function stable(value: unknown): string {
 export function compareEvalSettings(a: GazeEvalFile, b: GazeEvalFile): string[] {
   const out: string[] = [];
   const check = (name: string, x: unknown, y: unknown) => {
-    const sx = stable(x), sy = stable(y);
+    const sx = canonicalJson(x), sy = canonicalJson(y);
     if (sx !== sy) out.push(`${name}: ${sx} vs ${sy}`);
   };
   check("format", a.format, b.format);
@@ -212,6 +217,11 @@ export function compareEvalSettings(a: GazeEvalFile, b: GazeEvalFile): string[] 
     a.realism?.classifier_settings,
     b.realism?.classifier_settings,
   );
+  if (a.realism?.target.classifier && b.realism?.target.classifier) {
+    // Older files do not say, and their classifier's real side was the target training set.
+    const realSet = (e: GazeEvalFile) => e.realism?.target.classifier_real_set ?? "target_train";
+    check("realism.target.classifier_real_set", realSet(a), realSet(b));
+  }
   check("realism.limit", a.realism?.limit, b.realism?.limit);
   check("backend.tfjs", a.backend?.tfjs, b.backend?.tfjs);
   return out;

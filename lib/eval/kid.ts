@@ -212,7 +212,8 @@ function sample(rng: Rng, n: number, size: number, scratch: Uint32Array): Uint32
  * with the cubic kernel `(x·y/d + 1)^3`, averaged over seeded random subsets.
  *
  * Cost: the cubic-kernel Gram matrices over the rows the subsets use are computed once
- * (`(n² + m² + nm) d / 2`-ish multiply-adds: about 3 s for n = m = 2000, d = 256 in plain JS),
+ * (`(n² + m² + nm) d / 2`-ish multiply-adds: 1-3 s depending on load for n = m = 2000,
+ * d = 256 in plain JS),
  * then each subset is a sum over `3 s²` stored values. When those matrices would exceed ~512 MB
  * each subset computes its own.
  *

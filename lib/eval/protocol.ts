@@ -7,8 +7,9 @@
  * ## Steps ({@link runGazeProtocol})
  *
  * 1. **Refine** every synthetic training image, in chunks, and write the refined images with the
- *    synthetic labels as a data set, `RUN/refined/` (8-bit, like every data set), so the
- *    estimator trains from disk exactly as it does on the raw set.
+ *    synthetic labels as a data set (8-bit, like every data set), so the estimator trains from
+ *    disk exactly as it does on the raw set. It is written to a temporary folder next to
+ *    `RUN/refined/` and becomes `RUN/refined/` only in step 5.
  * 2. **Gaze** (SimGAN's Tables 2-3, Figure 7): train the same estimator (same config, steps and
  *    seed) on
  *    - (a) the raw synthetic training set,
@@ -29,13 +30,22 @@
  *      skipped) an untrained estimator with fixed seed. **The numbers are domain-specific**:
  *      comparable between evaluations with the same features (see `compareEvalSettings`), not
  *      with published FID/KID.
- *    - held-out accuracy of a real-vs-refined classifier (`visualTuringTest`) trained on target
- *      training images against refined ones (and against raw synthetic ones);
+ *    - held-out accuracy of a real-vs-refined classifier (`visualTuringTest`) whose real side is
+ *      the target **test** set, against refined images (and against raw synthetic ones). The
+ *      test set is held out from everything that trained: a refiner's adversarial training
+ *      usually sees the target training images (a classifier on those could reward memorising
+ *      them), and no estimator trains on the test set. `eval.json` records it as
+ *      `realism.target.classifier_real_set: "target_test"`;
  *    - the same two against an optional unlabelled real set (e.g. imported MPIIGaze patches).
  *
  *    Each set contributes at most `realismLimit` images (the first ones in file order).
- * 5. Write `RUN/eval.json` (schema `GazeEvalFile` in `eval_file.ts`, format-versioned, with the
- *    settings and data directories) atomically, and return it.
+ * 5. Swap the new refined set in as `RUN/refined/` (the old one is moved aside first and deleted
+ *    last) and write `RUN/eval.json` (schema `GazeEvalFile` in `eval_file.ts`, format-versioned,
+ *    with the settings and data directories) atomically, and return it. Until this step nothing
+ *    in `RUN` changes: an evaluation that fails leaves the previous `eval.json` and the
+ *    `refined/` it describes as they were (so evaluating into a training run's own folder is
+ *    safe), and removes its temporary folder. (A killed process can leave a `refined.new-*` or
+ *    `refined.old-*` folder behind; they are safe to delete.)
  *
  * Every data set must have the same image size (resizing is the caller's job).
  *
@@ -66,15 +76,15 @@ import {
   type EstimatorConfig,
   evaluateEstimator,
   predictImages,
+  resolveEstimatorConfig,
 } from "../gaze/estimator.ts";
 import { evaluateGaze, type GazeErrorSummary } from "../gaze/metrics.ts";
-import { writeJsonAtomic } from "../train/run.ts";
+import { exists, writeJsonAtomic } from "../util/fs.ts";
 import { ProgressBar } from "../util/progress.ts";
 import {
   DEFAULT_ESTIMATOR_CACHE,
   type ObtainedEstimator,
   obtainEstimator,
-  resolveEstimatorConfig,
 } from "./estimator_cache.ts";
 import {
   type ClassifierSummary,
@@ -104,9 +114,12 @@ export type EstimatorRole = "synthetic" | "refined" | "target";
 export interface ProtocolData {
   /** Labelled synthetic training set: refined, and (a)'s training set. */
   synthetic: string;
-  /** Labelled target-domain training set: (c)'s training set (its only use of labels). */
+  /** Labelled target-domain training set: (c)'s training set (its only use). */
   targetTrain: string;
-  /** Labelled target-domain test set: every estimator is tested on it. */
+  /**
+   * Labelled target-domain test set: every estimator is tested on it, and it is the real side
+   * of KID and of the real-vs-refined classifier.
+   */
   targetTest: string;
   /** Optional unlabelled real images, for realism only. */
   real?: string;
@@ -175,9 +188,38 @@ export function protocolPaths(runDir: string): { evalJson: string; refined: stri
   return { evalJson: `${d}/eval.json`, refined: `${d}/refined` };
 }
 
-function dataRef(ds: Dataset): EvalDataRef {
+/**
+ * Makes `staged` (a complete refined data set) the run's `refined/` and writes `eval.json`, as
+ * one step: the old `refined/` is moved aside, `staged` renamed in, `eval.json` written
+ * atomically, and only then the old set deleted. If renaming or writing fails, the old
+ * `refined/` is put back (and `eval.json` was not replaced), so the two always match.
+ */
+async function commitOutputs(
+  staged: string,
+  paths: { evalJson: string; refined: string },
+  result: GazeEvalFile,
+): Promise<void> {
+  const old = `${paths.refined}.old-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
+  const hadOld = await exists(paths.refined);
+  if (hadOld) await Deno.rename(paths.refined, old);
+  try {
+    await Deno.rename(staged, paths.refined);
+    try {
+      await writeJsonAtomic(paths.evalJson, result);
+    } catch (e) {
+      await Deno.rename(paths.refined, staged); // the caller removes the staged set
+      throw e;
+    }
+  } catch (e) {
+    if (hadOld) await Deno.rename(old, paths.refined);
+    throw e;
+  }
+  if (hadOld) await Deno.remove(old, { recursive: true });
+}
+
+function dataRef(ds: Dataset, dir: string = ds.dir): EvalDataRef {
   return {
-    dir: ds.dir,
+    dir,
     count: ds.count,
     height: ds.height,
     width: ds.width,
@@ -272,6 +314,8 @@ export async function runGazeProtocol(
     opened.push(ds);
     return ds;
   };
+  /** The refined set until it becomes RUN/refined (removed if the evaluation fails). */
+  let staged: string | undefined;
   try {
     const { data } = options;
     const syn = await openAs("synthetic", data.synthetic);
@@ -296,16 +340,17 @@ export async function runGazeProtocol(
     }
     const estimatorConfig = resolveEstimatorConfig(syn, options.estimator ?? {});
 
-    // 1. Refine the synthetic training set into RUN/refined.
+    // 1. Refine the synthetic training set into a staging folder (RUN/refined in step 5).
     await Deno.mkdir(options.runDir, { recursive: true });
+    staged = `${paths.refined}.new-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
     say(`refining ${syn.count} synthetic images with '${refiner.name}' into ${paths.refined}`);
     const refinedInfo = await writeRefinedDataset(syn, refiner, {
-      out: paths.refined,
+      out: staged,
       batchSize: options.refineBatchSize,
       quiet: options.quiet,
       createdBy: options.command ?? "runGazeProtocol()",
     });
-    const refined = await openAs("refined", paths.refined);
+    const refined = await openAs("refined", staged);
     const refinedTest = synTest && !skip.labelPreservation && !isPrecomputed(refiner)
       ? await refineToMemory(synTest, refiner, { batchSize: options.refineBatchSize })
       : undefined;
@@ -322,11 +367,18 @@ export async function runGazeProtocol(
         label: `estimator (${role})`,
         ...common,
       });
-      options.onEstimator?.({ role, cached: o.cached, key: o.key });
+      try {
+        options.onEstimator?.({ role, cached: o.cached, key: o.key });
+      } catch (e) {
+        o.est.net.dispose();
+        throw e;
+      }
       return o;
     };
+    /** Where a data set lives once the evaluation is done (the refined set's final place). */
+    const finalDir = (ds: Dataset) => (ds === refined ? paths.refined : ds.dir);
     const outcome = async (o: ObtainedEstimator, train: Dataset): Promise<EstimatorOutcome> => ({
-      trained_on: train.dir,
+      trained_on: finalDir(train),
       test_error: await evaluateEstimator(o.est, targetTest),
       final_loss: o.finalLoss,
       train_seconds: o.trainSeconds,
@@ -354,7 +406,12 @@ export async function runGazeProtocol(
             const truth = (await synTest.readAll("gaze")) as Float32Array;
             labelPreservation.test = {
               images: "synthetic_test",
-              refined: evaluateGaze(await predictImages(a.est, refinedTest), truth),
+              refined: evaluateGaze(
+                await predictImages(a.est, refinedTest, {
+                  source: `${synTest.dir} (refined in memory)`,
+                }),
+                truth,
+              ),
               raw: await evaluateEstimator(a.est, synTest),
             };
           }
@@ -476,10 +533,12 @@ export async function runGazeProtocol(
             bar.finish();
             return classifierSummary(r);
           };
-          against.target.classifier_images = targetTrain.dir;
+          // The real side is the held-out target test set (see the module documentation).
+          against.target.classifier_images = targetTest.dir;
+          against.target.classifier_real_set = "target_test";
           against.target.classifier = {
-            refined: await classify("target vs refined", targetTrain, refined),
-            synthetic: await classify("target vs synthetic", targetTrain, syn),
+            refined: await classify("target test vs refined", targetTest, refined),
+            synthetic: await classify("target test vs synthetic", targetTest, syn),
           };
           say(
             `classifier accuracy vs target: refined ${
@@ -488,6 +547,7 @@ export async function runGazeProtocol(
           );
           if (real && against.real) {
             against.real.classifier_images = real.dir;
+            against.real.classifier_real_set = "real";
             against.real.classifier = {
               refined: await classify("real vs refined", real, refined),
               synthetic: await classify("real vs synthetic", real, syn),
@@ -523,7 +583,10 @@ export async function runGazeProtocol(
           target_test: dataRef(targetTest),
           ...(real ? { real: dataRef(real) } : {}),
           ...(synTest ? { synthetic_test: dataRef(synTest) } : {}),
-          refined: { ...dataRef(refined), clipped_fraction: refinedInfo.clippedFraction },
+          refined: {
+            ...dataRef(refined, paths.refined),
+            clipped_fraction: refinedInfo.clippedFraction,
+          },
         },
         estimator: estimatorConfig,
         skipped,
@@ -542,13 +605,17 @@ export async function runGazeProtocol(
         seconds: (performance.now() - t0) / 1000,
         created_by: options.command ?? "runGazeProtocol()",
       };
-      await writeJsonAtomic(paths.evalJson, result);
-      say(`wrote ${paths.evalJson}`);
+      // Every data set is closed before the refined one moves into place.
+      for (const ds of opened.splice(0)) ds.close();
+      await commitOutputs(staged, paths, result);
+      staged = undefined;
+      say(`wrote ${paths.evalJson} and ${paths.refined}`);
       return result;
     } finally {
       featureNet?.net.dispose();
     }
   } finally {
     for (const ds of opened) ds.close();
+    if (staged !== undefined) await Deno.remove(staged, { recursive: true }).catch(() => {});
   }
 }

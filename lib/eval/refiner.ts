@@ -20,8 +20,9 @@
  * });
  * ```
  *
- * `eval-gaze --refiner RUN` reads the method name from `RUN/config.json`, imports
- * `lib/methods/<method>/mod.ts` (so the loader registers itself) and asks the registry.
+ * {@link loadRefinerFromRun} (used by `eval-gaze --refiner RUN`) reads the method name from
+ * `RUN/config.json`, imports `lib/methods/<method>/mod.ts` ({@link importMethodModule}, so the
+ * loader registers itself) and asks the registry.
  *
  * @module
  */
@@ -116,7 +117,20 @@ export function registeredRefinerMethods(): string[] {
 }
 
 /**
- * Loads the refiner of a run folder: reads `RUN/config.json`'s method and calls the loader
+ * Imports `lib/methods/<method>/mod.ts` when it exists and `method` has no refiner loader yet:
+ * a method registers its loader when its module is imported. A method without such a module,
+ * or a name that is not a plain identifier, is left alone (the registry then reports it).
+ */
+export async function importMethodModule(method: string): Promise<void> {
+  if (registeredRefinerMethods().includes(method) || !/^[A-Za-z0-9_-]+$/.test(method)) return;
+  const url = new URL(`../methods/${method}/mod.ts`, import.meta.url);
+  const found = await Deno.stat(url).then((s) => s.isFile, () => false);
+  if (found) await import(url.href);
+}
+
+/**
+ * Loads the refiner of a run folder: reads `RUN/config.json`'s method, imports the method's
+ * module if its loader is not registered yet ({@link importMethodModule}), and calls the loader
  * registered for it.
  *
  * @throws Error naming the method and the registered ones when no loader is registered, or
@@ -124,6 +138,7 @@ export function registeredRefinerMethods(): string[] {
  */
 export async function loadRefinerFromRun(runDir: string): Promise<Refiner> {
   const { method } = await readRunConfig(runDir);
+  await importMethodModule(method);
   const loader = loaders.get(method);
   if (!loader) {
     const known = registeredRefinerMethods();

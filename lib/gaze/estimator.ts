@@ -16,6 +16,7 @@ import { pitchYawToVector, vectorToPitchYaw } from "../data/gaze.ts";
 import { type GazeEstimator, gazeEstimator } from "../nn/networks/gaze_estimator.ts";
 import { readWeightsFile, writeWeightsFile } from "../nn/weights_file.ts";
 import { deriveSeed } from "../nn/rng.ts";
+import { ProgressBar } from "../util/progress.ts";
 import { Rng } from "../util/random.ts";
 import { evaluateGaze, type GazeErrorSummary } from "./metrics.ts";
 
@@ -63,6 +64,67 @@ export interface Estimator {
   readonly net: GazeEstimator;
 }
 
+/** Image size of a data set, as {@link resolveEstimatorConfig} takes it. */
+export type ImageSize = Pick<Dataset, "height" | "width" | "channels">;
+
+/**
+ * The complete estimator config that training on images of `size` with the overrides `config`
+ * resolves to: {@link ESTIMATOR_DEFAULTS}, then every override that is not `undefined` (a
+ * missing setting keeps its default instead of erasing it), then the image size. Every
+ * training and every cache key resolves its config here.
+ *
+ * @param size the training set (or any `{height, width, channels}`).
+ * @param config overrides; `undefined` values are ignored.
+ * @throws {RangeError} naming the setting when it is invalid: `steps`, `batchSize`, `height`,
+ *   `width`, `channels` must be integers >= 1, `learningRate` and `widthMultiplier` finite and
+ *   > 0, `hidden` a list of integers >= 1, `seed` an integer, `target` `pitchyaw` or `vector`.
+ * @example
+ * ```ts
+ * import { resolveEstimatorConfig } from "./estimator.ts";
+ * const cfg = resolveEstimatorConfig({ height: 36, width: 60, channels: 1 }, { steps: undefined });
+ * console.log(cfg.steps); // 600, the default
+ * ```
+ */
+export function resolveEstimatorConfig(
+  size: ImageSize,
+  config: Partial<EstimatorConfig> = {},
+): EstimatorConfig {
+  const given = Object.fromEntries(
+    Object.entries(config).filter(([, v]) => v !== undefined),
+  ) as Partial<EstimatorConfig>;
+  const cfg: EstimatorConfig = {
+    ...ESTIMATOR_DEFAULTS,
+    ...given,
+    height: size.height,
+    width: size.width,
+    channels: size.channels,
+  };
+  const bad = (name: string, want: string, got: unknown): never => {
+    throw new RangeError(
+      `estimator config: ${name} must be ${want}, got ${
+        typeof got === "number" ? got : JSON.stringify(got)
+      }`,
+    );
+  };
+  const isInt = (v: unknown, min: number) => Number.isInteger(v) && (v as number) >= min;
+  for (const name of ["steps", "batchSize", "height", "width", "channels"] as const) {
+    if (!isInt(cfg[name], 1)) bad(name, "an integer >= 1", cfg[name]);
+  }
+  for (const name of ["learningRate", "widthMultiplier"] as const) {
+    const v = cfg[name];
+    if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) bad(name, "a number > 0", v);
+  }
+  if (!Array.isArray(cfg.hidden) || !cfg.hidden.every((v) => isInt(v, 1))) {
+    bad("hidden", "a list of integers >= 1", cfg.hidden);
+  }
+  if (!Number.isInteger(cfg.seed)) bad("seed", "an integer", cfg.seed);
+  if (cfg.target !== "pitchyaw" && cfg.target !== "vector") {
+    bad("target", "'pitchyaw' or 'vector'", cfg.target);
+  }
+  if (typeof cfg.flipAugment !== "boolean") bad("flipAugment", "true or false", cfg.flipAugment);
+  return cfg;
+}
+
 /** Builds an untrained estimator; variables live under `namespace` (default `E`). */
 export function buildEstimator(config: EstimatorConfig, namespace = "E"): Estimator {
   const net = gazeEstimator({
@@ -85,7 +147,43 @@ function targets(gaze: Float32Array, target: EstimatorConfig["target"]): Float32
   return out;
 }
 
-/** Converts raw network outputs to labels `[pitch0, yaw0, ...]`. */
+/**
+ * Checks raw network outputs (`k` values per image) before they become gaze: a non-finite value
+ * (a diverged or corrupt network) or, for `vector`, an all-zero vector (no direction) is an
+ * error naming the image (`first` + its row), the data set and the estimator.
+ */
+function checkOutputs(
+  out: Float32Array,
+  target: EstimatorConfig["target"],
+  where: { first: number; source?: string; estimator: string },
+): void {
+  const k = target === "vector" ? 3 : 2;
+  const context = () =>
+    [where.source ? `data set ${where.source}` : undefined, `estimator '${where.estimator}'`]
+      .filter(Boolean).join(", ");
+  for (let i = 0; i < out.length / k; i++) {
+    const row = out.subarray(i * k, (i + 1) * k);
+    const nonFinite = row.find((v) => !Number.isFinite(v));
+    if (nonFinite !== undefined) {
+      throw new RangeError(
+        `estimator output for image ${where.first + i} is ${nonFinite} (${context()})`,
+      );
+    }
+    if (target === "vector" && row.every((v) => v === 0)) {
+      throw new RangeError(
+        `estimator output for image ${where.first + i} is zero: a zero gaze vector has no ` +
+          `direction (${context()})`,
+      );
+    }
+  }
+}
+
+/** The estimator's name in errors: its variable namespace (`E`, `E_eval_refined`, ...). */
+function estimatorName(est: Estimator): string {
+  return (est.net as { params?: { namespace?: string } }).params?.namespace ?? "E";
+}
+
+/** Converts raw network outputs (checked by {@link checkOutputs}) to `[pitch0, yaw0, ...]`. */
 function outputsToGaze(out: Float32Array, target: EstimatorConfig["target"]): Float32Array {
   if (target === "pitchyaw") return out;
   const n = out.length / 3;
@@ -134,9 +232,12 @@ export interface EstimatorStep {
  * Trains an estimator on a labelled data set.
  *
  * @param train a data set with `gaze` labels.
- * @param config overrides of {@link ESTIMATOR_DEFAULTS}; image size comes from the data set.
- * @param options `onStep` after each step (return value ignored); `signal` to stop early.
- * @throws if the data set has no labels, or the loss becomes NaN (naming the step).
+ * @param config overrides of {@link ESTIMATOR_DEFAULTS} (resolved and checked by
+ *   {@link resolveEstimatorConfig}; `undefined` values keep the default); image size comes
+ *   from the data set.
+ * @param options `onStep` after each step (return value ignored); `namespace` of the variables.
+ * @throws if the data set has no labels, a setting is invalid ({@link resolveEstimatorConfig}),
+ *   or the loss becomes NaN (naming the step).
  */
 export async function trainEstimator(
   train: Dataset,
@@ -146,13 +247,7 @@ export async function trainEstimator(
   if (!train.arrays.includes("gaze")) {
     throw new Error(`${train.dir}: has no gaze labels; the estimator needs a labelled data set`);
   }
-  const cfg: EstimatorConfig = {
-    ...ESTIMATOR_DEFAULTS,
-    ...config,
-    height: train.height,
-    width: train.width,
-    channels: train.channels,
-  };
+  const cfg = resolveEstimatorConfig(train, config);
   const est = buildEstimator(cfg, options.namespace);
   const { h, w, c } = { h: cfg.height, w: cfg.width, c: cfg.channels };
   const optimizer = tf.train.adam(cfg.learningRate);
@@ -206,14 +301,67 @@ export async function trainEstimator(
   return est;
 }
 
+/** An estimator from {@link trainEstimatorWithProgress}, with its training time and last loss. */
+export interface TimedEstimator {
+  est: Estimator;
+  /** Seconds the training took. */
+  seconds: number;
+  /** Training loss of the last step. */
+  finalLoss: number;
+}
+
+/**
+ * Trains an estimator ({@link trainEstimator}) with a progress bar on stderr (steps, rate,
+ * loss), and measures its time and last loss. The one way every task and evaluation trains an
+ * estimator.
+ *
+ * @param train a data set with `gaze` labels.
+ * @param config overrides of {@link ESTIMATOR_DEFAULTS} (see {@link resolveEstimatorConfig}).
+ * @param options progress-bar `label`, `quiet` (no bar), variable `namespace`.
+ */
+export async function trainEstimatorWithProgress(
+  train: Dataset,
+  config: Partial<EstimatorConfig>,
+  options: { label: string; quiet?: boolean; namespace?: string },
+): Promise<TimedEstimator> {
+  const { steps } = resolveEstimatorConfig(train, config);
+  const bar = new ProgressBar(steps, { label: options.label, unit: "step", quiet: options.quiet });
+  const t0 = performance.now();
+  let finalLoss = NaN;
+  const est = await trainEstimator(train, config, {
+    namespace: options.namespace,
+    onStep: ({ step, loss }) => {
+      finalLoss = loss;
+      bar.update(step, { loss: loss.toFixed(4) });
+    },
+  });
+  bar.finish();
+  return { est, seconds: (performance.now() - t0) / 1000, finalLoss };
+}
+
+/** Options of {@link predictImages}. */
+export interface PredictOptions {
+  /** Images per forward pass (default 128). */
+  batchSize?: number;
+  /** Where the images come from (a data set directory), named in errors. */
+  source?: string;
+  /** Index of the first image within `source` (default 0), for errors. */
+  first?: number;
+}
+
 /**
  * Predicts gaze `[pitch0, yaw0, ...]` for images in [-1, 1], `[N, H, W, C]` row-major.
+ *
+ * @throws {RangeError} `estimator output for image k is NaN (...)` when the network's output
+ *   for an image is not finite, or `... is zero` for an all-zero gaze vector (`vector` target),
+ *   naming the data set (`options.source`) and the estimator.
  */
 export async function predictImages(
   est: Estimator,
   images: Float32Array,
-  batchSize = 128,
+  options: PredictOptions = {},
 ): Promise<Float32Array> {
+  const batchSize = options.batchSize ?? 128;
   const { height: h, width: w, channels: c, target } = est.config;
   const per = h * w * c;
   const n = images.length / per;
@@ -228,6 +376,11 @@ export async function predictImages(
     );
     const raw = (await y.data()) as Float32Array;
     y.dispose();
+    checkOutputs(raw, target, {
+      first: (options.first ?? 0) + i,
+      source: options.source,
+      estimator: estimatorName(est),
+    });
     out.set(outputsToGaze(raw, target), i * 2);
   }
   return out;
@@ -239,7 +392,10 @@ export async function predictDataset(est: Estimator, ds: Dataset): Promise<Float
   const out = new Float32Array(ds.count * 2);
   let offset = 0;
   for await (const batch of ds.batches({ batchSize: 256, include: [] })) {
-    const g = await predictImages(est, batch.images as Float32Array);
+    const g = await predictImages(est, batch.images as Float32Array, {
+      source: ds.dir,
+      first: offset / 2,
+    });
     out.set(g, offset);
     offset += g.length;
   }
@@ -279,7 +435,13 @@ export async function loadEstimator(path: string, namespace = "E"): Promise<Esti
   if (metadata.format !== "eyegan-estimator/1" || !metadata.config) {
     throw new Error(`${path}: not a gaze estimator file (format '${metadata.format}')`);
   }
-  const config = { ...ESTIMATOR_DEFAULTS, ...JSON.parse(metadata.config) } as EstimatorConfig;
+  let config: EstimatorConfig;
+  try {
+    const stored = JSON.parse(metadata.config) as EstimatorConfig;
+    config = resolveEstimatorConfig(stored, stored);
+  } catch (e) {
+    throw new Error(`${path}: bad estimator config (${(e as Error).message})`);
+  }
   const est = buildEstimator(config, namespace);
   try {
     est.net.params.setWeights(weights);

@@ -17,7 +17,8 @@
  *
  * The gap ratio is `b / a` (mean angular errors), per seed; `gap.json` also holds the mean and
  * the sample standard deviation over seeds, and a constant predictor (the mean training label)
- * for every cell as a floor of uselessness.
+ * for every cell as a floor of uselessness. It is rewritten after every seed; `complete` says
+ * whether every requested seed is in it.
  *
  * The four data sets are generated with `makeDataset` into `dataDir` under names that encode
  * domain, split, size and data seed, and are reused when they are present and their
@@ -44,13 +45,13 @@ import { DEG } from "../data/gaze.ts";
 import type { PixelImage } from "../image/io.ts";
 import { encodePng } from "../image/io.ts";
 import { tileImages, upscaleNearest } from "../image/grid.ts";
+import { exists, readJson, writeJsonAtomic, writeTextAtomic } from "../util/fs.ts";
 import { ProgressBar } from "../util/progress.ts";
 import { Rng } from "../util/random.ts";
 import {
-  type Estimator,
   type EstimatorConfig,
   evaluateEstimator,
-  trainEstimator,
+  trainEstimatorWithProgress,
 } from "./estimator.ts";
 import { evaluateGaze, type GazeErrorSummary } from "./metrics.ts";
 
@@ -145,6 +146,12 @@ export interface GapDataRef {
 /** Contents of `gap.json`. */
 export interface DomainGapResult {
   format: typeof GAP_FORMAT;
+  /**
+   * Whether every requested seed finished. `gap.json` is rewritten after each seed with
+   * `complete: false` (so a failure in a later seed keeps the finished ones), and with `true` at
+   * the end. Files written before this field existed are complete.
+   */
+  complete: boolean;
   /** What each cell means. */
   cells: typeof GAP_CELLS;
   generator: string;
@@ -152,7 +159,10 @@ export interface DomainGapResult {
   data_seed: number;
   /** The estimator config shared by every training (its `seed` is per seed). */
   estimator: Omit<EstimatorConfig, "seed">;
+  /** The seeds whose results are in `per_seed` (all of `seeds_requested` when complete). */
   seeds: number[];
+  /** Every seed asked for, in order. */
+  seeds_requested: number[];
   per_seed: GapSeedResult[];
   /** Mean ± std over seeds of every cell's mean error, median error and % within 7 degrees. */
   summary: Record<
@@ -219,16 +229,6 @@ async function mismatch(
   return undefined;
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
-}
-
 /**
  * Makes sure a 36x60 gray data set of `(domain, split, n, seed)` exists at `dir`: reuses it
  * when its `meta.json` matches and its files open, else (re)generates it with `makeDataset`
@@ -288,29 +288,6 @@ async function constantError(label: [number, number], test: Dataset): Promise<Ga
   return evaluateGaze(predicted, truth);
 }
 
-/** Trains one estimator with a progress bar; returns it with its time and last loss. */
-async function trainTimed(
-  train: Dataset,
-  config: Partial<EstimatorConfig> & { steps: number },
-  options: { label: string; quiet?: boolean },
-): Promise<{ est: Estimator; seconds: number; finalLoss: number }> {
-  const bar = new ProgressBar(config.steps, {
-    label: options.label,
-    unit: "step",
-    quiet: options.quiet,
-  });
-  const t0 = performance.now();
-  let finalLoss = NaN;
-  const est = await trainEstimator(train, config, {
-    onStep: ({ step, loss }) => {
-      finalLoss = loss;
-      bar.update(step, { loss: loss.toFixed(4) });
-    },
-  });
-  bar.finish();
-  return { est, seconds: (performance.now() - t0) / 1000, finalLoss };
-}
-
 /** Mean ± std over seeds of every cell's mean error, median error and % within 7 degrees. */
 function summariseSeeds(perSeed: GapSeedResult[]): DomainGapResult["summary"] {
   const summary = {} as DomainGapResult["summary"];
@@ -328,7 +305,9 @@ function summariseSeeds(perSeed: GapSeedResult[]): DomainGapResult["summary"] {
 /**
  * Measures the domain gap (see the module documentation): ensures the four data sets, trains
  * two estimators per seed, evaluates every cell, and writes `OUT/gap.json` and `OUT/gap.md`
- * (when `out` is given; `gap.json` atomically).
+ * (when `out` is given, atomically): after every seed with `complete: false` and the seeds
+ * finished so far, so that a failure in a later seed keeps them, and at the end with
+ * `complete: true`.
  *
  * Needs an initialised TensorFlow.js backend (`initBackend`).
  */
@@ -391,15 +370,38 @@ export async function measureDomainGap(options: DomainGapOptions = {}): Promise<
 
     const perSeed: GapSeedResult[] = [];
     let config: EstimatorConfig | undefined;
+    /** The result so far: the finished seeds (`complete` once every seed is done). */
+    const result = (complete: boolean): DomainGapResult => {
+      const { seed: _seed, ...estimator } = config!;
+      return {
+        format: GAP_FORMAT,
+        complete,
+        cells: GAP_CELLS,
+        generator: GENERATOR_VERSION,
+        data,
+        data_seed: dataSeed,
+        estimator,
+        seeds: perSeed.map((r) => r.seed),
+        seeds_requested: [...seeds],
+        per_seed: [...perSeed],
+        summary: summariseSeeds(perSeed),
+        ratio_b_over_a: seedStat(perSeed.map((r) => r.ratio)),
+        baseline,
+        ...(options.backend !== undefined ? { backend: options.backend } : {}),
+        seconds: (performance.now() - t0) / 1000,
+        created_by: options.command ?? "measureDomainGap()",
+      };
+    };
     for (const seed of seeds) {
       const errors = {} as Record<GapCellId, GazeErrorSummary>;
       const finalLoss = {} as Record<GapDomain, number>;
       const trainSeconds = {} as Record<GapDomain, number>;
       for (const domain of ["synthetic", "real"] as const) {
-        const trained = await trainTimed(trainSets[domain], { ...options.estimator, steps, seed }, {
-          label: `seed ${seed}, train on ${domain}`,
-          quiet: options.quiet,
-        });
+        const trained = await trainEstimatorWithProgress(
+          trainSets[domain],
+          { ...options.estimator, steps, seed },
+          { label: `seed ${seed}, train on ${domain}`, quiet: options.quiet },
+        );
         trainSeconds[domain] = trained.seconds;
         finalLoss[domain] = trained.finalLoss;
         config = trained.est.config;
@@ -413,43 +415,27 @@ export async function measureDomainGap(options: DomainGapOptions = {}): Promise<
       }
       const ratio = errors.b.meanDeg / errors.a.meanDeg;
       perSeed.push({ seed, errors, ratio, final_loss: finalLoss, train_seconds: trainSeconds });
+      // Every finished seed is on disk before the next one starts.
+      if (options.out) await writeGapResult(options.out, result(false));
       if (!options.quiet) {
         const cells = GAP_CELLS.map((c) => `${c.id} ${errors[c.id].meanDeg.toFixed(2)} deg`);
         log(`seed ${seed}: ${cells.join(", ")}, b/a ${ratio.toFixed(2)}`);
       }
     }
 
-    const { seed: _seed, ...estimator } = config!;
-    const result: DomainGapResult = {
-      format: GAP_FORMAT,
-      cells: GAP_CELLS,
-      generator: GENERATOR_VERSION,
-      data,
-      data_seed: dataSeed,
-      estimator,
-      seeds: [...seeds],
-      per_seed: perSeed,
-      summary: summariseSeeds(perSeed),
-      ratio_b_over_a: seedStat(perSeed.map((r) => r.ratio)),
-      baseline,
-      ...(options.backend !== undefined ? { backend: options.backend } : {}),
-      seconds: (performance.now() - t0) / 1000,
-      created_by: options.command ?? "measureDomainGap()",
-    };
-    if (options.out) await writeGapResult(options.out, result);
-    return result;
+    const final = result(true);
+    if (options.out) await writeGapResult(options.out, final);
+    return final;
   } finally {
     for (const ds of Object.values(open)) ds.close();
   }
 }
 
-/** Writes `dir/gap.json` (atomically) and `dir/gap.md` (the markdown table). */
+/** Writes `dir/gap.json` and `dir/gap.md` (the markdown table), each atomically. */
 export async function writeGapResult(dir: string, result: DomainGapResult): Promise<void> {
   await Deno.mkdir(dir, { recursive: true });
-  const tmp = `${dir}/gap.json.tmp`;
-  await Deno.writeTextFile(tmp, JSON.stringify(result, null, 2) + "\n");
-  await Deno.rename(tmp, `${dir}/gap.json`);
-  await Deno.writeTextFile(`${dir}/gap.md`, gapMarkdownTable(result) + "\n");
+  await writeJsonAtomic(`${dir}/gap.json`, result);
+  await writeTextAtomic(`${dir}/gap.md`, gapMarkdownTable(result) + "\n");
 }
 
 /**
@@ -458,11 +444,16 @@ export async function writeGapResult(dir: string, result: DomainGapResult): Prom
  * @throws naming the file when it is not a domain-gap result.
  */
 export async function readGapResult(path: string): Promise<DomainGapResult> {
-  const value = JSON.parse(await Deno.readTextFile(path));
+  const value = await readJson<Partial<DomainGapResult> | null>(path);
   if (value?.format !== GAP_FORMAT || !Array.isArray(value.per_seed)) {
     throw new Error(`${path}: not a domain-gap result (format '${value?.format}')`);
   }
-  return value as DomainGapResult;
+  // Files from before `complete` and `seeds_requested` existed hold every seed.
+  return {
+    ...value,
+    complete: value.complete ?? true,
+    seeds_requested: value.seeds_requested ?? value.seeds,
+  } as DomainGapResult;
 }
 
 const DOMAIN_LABEL: Record<GapDomain, string> = { synthetic: "synthetic", real: "target" };
@@ -509,6 +500,14 @@ export function gapMarkdownTable(result: DomainGapResult): string {
       `${e.flipAugment ? ", flip augmentation" : ""}. Constant predictor: the mean label of the ` +
       `training set.`,
   );
+  if (result.complete === false) {
+    const want = result.seeds_requested ?? result.seeds;
+    lines.push(
+      "",
+      `**Incomplete:** ${result.seeds.length} of ${want.length} seeds finished ` +
+        `(requested: ${want.join(", ")}).`,
+    );
+  }
   return lines.join("\n");
 }
 

@@ -33,7 +33,8 @@ export interface GazeErrorSummary {
  *
  * @param errorsDeg per-image errors in degrees; must be non-empty and finite.
  * @param thresholdsDeg thresholds of the %-within-d curve (default 0..20).
- * @throws {RangeError} for an empty list or a non-finite error (a NaN prediction).
+ * @throws {RangeError} for an empty list or a non-finite error (a NaN prediction), naming the
+ *   index of the first such error in `errorsDeg`.
  * @example
  * ```ts
  * import { summariseErrors } from "./metrics.ts";
@@ -47,12 +48,13 @@ export function summariseErrors(
 ): GazeErrorSummary {
   const n = errorsDeg.length;
   if (n === 0) throw new RangeError("summariseErrors: no errors to summarise");
-  const sorted = Float64Array.from(errorsDeg).sort();
+  // Checked before sorting, so that the index is the image's own.
   for (let i = 0; i < n; i++) {
-    if (!Number.isFinite(sorted[i])) {
-      throw new RangeError(`summariseErrors: error ${i} is not finite (${sorted[i]})`);
+    if (!Number.isFinite(errorsDeg[i])) {
+      throw new RangeError(`summariseErrors: error ${i} is not finite (${errorsDeg[i]})`);
     }
   }
+  const sorted = Float64Array.from(errorsDeg).sort();
   let sum = 0;
   for (const e of sorted) sum += e;
   const mean = sum / n;

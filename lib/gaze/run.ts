@@ -5,12 +5,12 @@
  * @module
  */
 import { Dataset } from "../data/dataset.ts";
-import { ProgressBar } from "../util/progress.ts";
+import { writeJsonAtomic } from "../util/fs.ts";
 import {
   type EstimatorConfig,
   evaluateEstimator,
   saveEstimator,
-  trainEstimator,
+  trainEstimatorWithProgress,
 } from "./estimator.ts";
 import type { GazeErrorSummary } from "./metrics.ts";
 
@@ -24,6 +24,7 @@ export interface EstimatorEval {
   test_error: GazeErrorSummary;
   /** Training loss of the last step. */
   final_loss: number;
+  /** Seconds of training, evaluation and saving together. */
   seconds: number;
   weights: string;
 }
@@ -33,53 +34,49 @@ export interface RunEstimatorOptions {
   train: string;
   test: string;
   out: string;
+  /** Overrides of `ESTIMATOR_DEFAULTS` (`undefined` values keep the default). */
   config?: Partial<EstimatorConfig>;
   quiet?: boolean;
 }
 
 /**
  * Trains on `train`, evaluates on `test`, writes `out/estimator.safetensors` and
- * `out/eval.json`, and returns the evaluation.
+ * `out/eval.json` (atomically), and returns the evaluation.
  */
 export async function runEstimator(options: RunEstimatorOptions): Promise<EstimatorEval> {
   const train = await Dataset.open(options.train);
-  const test = await Dataset.open(options.test);
   try {
-    await Deno.mkdir(options.out, { recursive: true });
-    const steps = options.config?.steps ?? 600;
-    const bar = new ProgressBar(steps, { label: "estimator", unit: "step", quiet: options.quiet });
-    const t0 = performance.now();
-    let last = NaN;
-    const est = await trainEstimator(train, options.config, {
-      onStep: ({ step, loss }) => {
-        last = loss;
-        bar.update(step, { loss: loss.toFixed(4) });
-      },
-    });
-    bar.finish();
+    const test = await Dataset.open(options.test);
     try {
-      const summary = await evaluateEstimator(est, test);
-      const weights = `${options.out}/estimator.safetensors`;
-      await saveEstimator(est, weights);
-      const result: EstimatorEval = {
-        format: "eyegan-estimator-eval/1",
-        train: { dir: options.train, count: train.count, domain: train.meta.domain },
-        test: { dir: options.test, count: test.count, domain: test.meta.domain },
-        config: est.config,
-        test_error: summary,
-        final_loss: last,
-        seconds: (performance.now() - t0) / 1000,
-        weights,
-      };
-      const tmp = `${options.out}/eval.json.tmp`;
-      await Deno.writeTextFile(tmp, JSON.stringify(result, null, 2) + "\n");
-      await Deno.rename(tmp, `${options.out}/eval.json`);
-      return result;
+      await Deno.mkdir(options.out, { recursive: true });
+      const t0 = performance.now();
+      const { est, finalLoss } = await trainEstimatorWithProgress(train, options.config ?? {}, {
+        label: "estimator",
+        quiet: options.quiet,
+      });
+      try {
+        const summary = await evaluateEstimator(est, test);
+        const weights = `${options.out}/estimator.safetensors`;
+        await saveEstimator(est, weights);
+        const result: EstimatorEval = {
+          format: "eyegan-estimator-eval/1",
+          train: { dir: options.train, count: train.count, domain: train.meta.domain },
+          test: { dir: options.test, count: test.count, domain: test.meta.domain },
+          config: est.config,
+          test_error: summary,
+          final_loss: finalLoss,
+          seconds: (performance.now() - t0) / 1000,
+          weights,
+        };
+        await writeJsonAtomic(`${options.out}/eval.json`, result);
+        return result;
+      } finally {
+        est.net.dispose();
+      }
     } finally {
-      est.net.dispose();
+      test.close();
     }
   } finally {
     train.close();
-    test.close();
   }
 }

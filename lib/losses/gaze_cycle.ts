@@ -17,9 +17,10 @@
  *
  * Both are about theta^2 (radians^2) for small differences near the frontal direction
  * (2 (1 - cos theta) = theta^2 - theta^4 / 12 + ...; pitch/yaw are locally orthogonal there),
- * so one weight suits either. Neither takes a square root or an arccos: those have infinite
- * gradients at zero difference, which is exactly where a good cycle sits (the gradient of
- * `|.|` at 0 is NaN in tfjs). The weight is applied by the caller (GazeGAN's `gaze.weight`).
+ * so one weight suits either. Neither takes a square root or an arccos of the difference: those
+ * have infinite gradients at zero difference, which is exactly where a good cycle sits (in
+ * tfjs, `sqrt(sum d^2)` at d = 0 back-propagates `0 * inf = NaN`). The weight is applied by the
+ * caller (GazeGAN's `gaze.weight`).
  *
  * The estimator may output (pitch, yaw) (`output: "pitchyaw"`, 2 columns) or a 3-D gaze vector
  * (`"vector"`, 3 columns, any length); the loss converts between the two with the project's
@@ -58,8 +59,40 @@ export interface GazeDistanceOptions {
 
 /** Clip of asin's argument: its gradient 1/sqrt(1 - u^2) is infinite at |u| = 1. */
 const ASIN_LIMIT = 1 - 1e-6;
-/** Floor of vector norms (a zero vector has no direction). */
+/**
+ * Floor of vector norms (a zero vector has no direction). It is applied to the squared norm,
+ * before the square root (`sqrt(max(|v|^2, eps^2))`): sqrt's gradient is infinite at 0, so
+ * flooring after the root (`max(sqrt(|v|^2), eps)`) still gives NaN gradients at v = 0.
+ */
 const NORM_EPS = 1e-8;
+
+/** `|v|` of each row, floored at {@link NORM_EPS} with a finite gradient everywhere. */
+function rowNorms(v: tf.Tensor): tf.Tensor {
+  // sqrt(max(sum_j v_j^2, eps^2))
+  return tf.sqrt(tf.maximum(tf.sum(tf.square(v), 1, true), NORM_EPS * NORM_EPS));
+}
+
+/** Floor of `a^2 + b^2` in {@link safeAtan2}'s gradient. */
+const ATAN2_EPS = 1e-30;
+
+/**
+ * `atan2(a, b)` whose gradient is 0 instead of NaN where a = b = 0. tfjs' own gradient,
+ * `(b, -a) / (a^2 + b^2)`, is 0/0 there, and the NaN reaches every input of the loss even when
+ * nothing depends on that yaw (0 * NaN = NaN); here the denominator is floored at 1e-30.
+ */
+const safeAtan2 = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const [a, b, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+  save([a, b]);
+  return {
+    value: tf.atan2(a, b),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [sa, sb] = saved;
+      // d atan2(a, b) = (b da - a db) / (a^2 + b^2)
+      const denom = tf.maximum(tf.add(tf.square(sa), tf.square(sb)), ATAN2_EPS);
+      return [tf.div(tf.mul(dy, sb), denom), tf.div(tf.mul(dy, tf.neg(sa)), denom)];
+    },
+  };
+}) as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
 
 /**
  * Unit gaze vectors from (pitch, yaw), [B, 2] -> [B, 3], with the convention of
@@ -82,16 +115,17 @@ export function pitchYawToVectors(pitchYaw: tf.Tensor): tf.Tensor2D {
 /**
  * (pitch, yaw) in radians from gaze vectors of any length, [B, 3] -> [B, 2], with the
  * convention of `vectorToPitchYaw` in `lib/data/gaze.ts` (asin's argument clipped to
- * +-(1 - 1e-6) so that its gradient stays finite).
+ * +-(1 - 1e-6) so that its gradient stays finite). The gradient is finite everywhere, a zero
+ * vector included (where the yaw is undefined, x = z = 0, its gradient is 0).
  */
 export function vectorsToPitchYaw(vectors: tf.Tensor): tf.Tensor2D {
   checkColumns("vectorsToPitchYaw", vectors, 3);
   return tf.tidy(() => {
     const [x, y, z] = tf.split(vectors, 3, 1);
-    const norm = tf.maximum(tf.sqrt(tf.sum(tf.square(vectors), 1, true)), NORM_EPS);
+    const norm = rowNorms(vectors);
     // p = asin(-u_y / |u|), y = atan2(-u_x, -u_z)
     const pitch = tf.asin(tf.clipByValue(tf.div(tf.neg(y), norm), -ASIN_LIMIT, ASIN_LIMIT));
-    const yaw = tf.atan2(tf.neg(x), tf.neg(z));
+    const yaw = safeAtan2(tf.neg(x), tf.neg(z));
     return tf.concat([pitch, yaw], 1) as tf.Tensor2D;
   });
 }
@@ -185,9 +219,9 @@ export function gazeCycleLoss(
   });
 }
 
-/** Rows scaled to length 1 (floored at 1e-8). */
+/** Rows scaled to length 1 (norms floored at 1e-8, see {@link NORM_EPS}). */
 function unit(v: tf.Tensor): tf.Tensor {
-  return tf.div(v, tf.maximum(tf.sqrt(tf.sum(tf.square(v), 1, true)), NORM_EPS));
+  return tf.div(v, rowNorms(v));
 }
 
 function checkColumns(name: string, t: tf.Tensor, k: number): void {

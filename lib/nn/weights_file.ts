@@ -8,12 +8,14 @@
  * offsets relative to the end of the header. Metadata values are strings (JSON-encode anything
  * else).
  *
- * Files are written atomically: to `<path>.tmp-<random>` first, then renamed over `path`, so
- * an interrupted write never leaves a truncated weights file where a good one was.
+ * Files are written atomically (`writeFileAtomic` of `lib/util/fs.ts`: a uniquely named
+ * temporary file, flushed, then renamed over `path`), so an interrupted write never leaves a
+ * truncated weights file where a good one was.
  *
  * @module
  */
 import type { NamedWeights } from "./params.ts";
+import { writeFileAtomic } from "../util/fs.ts";
 
 /** Thrown for a file that is not a readable weights file; the message names file and problem. */
 export class WeightsFileError extends Error {
@@ -105,20 +107,13 @@ export function decodeWeights(
   return { weights, metadata };
 }
 
-/** Writes a weights file atomically (temporary file, then rename). */
+/** Writes a weights file atomically (see `writeFileAtomic` in `lib/util/fs.ts`). */
 export async function writeWeightsFile(
   path: string,
   weights: NamedWeights,
   metadata: Record<string, string> = {},
 ): Promise<void> {
-  const tmp = `${path}.tmp-${crypto.randomUUID().slice(0, 8)}`;
-  try {
-    await Deno.writeFile(tmp, encodeWeights(weights, metadata));
-    await Deno.rename(tmp, path);
-  } catch (e) {
-    await Deno.remove(tmp).catch(() => {});
-    throw e;
-  }
+  await writeFileAtomic(path, encodeWeights(weights, metadata));
 }
 
 /** Reads a weights file written by {@link writeWeightsFile}; errors name the file. */

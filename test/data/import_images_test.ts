@@ -7,10 +7,8 @@ const MPII = new URL("../../../shared/data/mpiigaze-p00-unlabelled/images", impo
   .pathname;
 
 Deno.test("importImageFolder: the 3,000 real MPIIGaze patches", async () => {
-  const t0 = performance.now();
   let last = 0;
   const ds = await importImageFolder(MPII, { onProgress: (done) => (last = done) });
-  const seconds = (performance.now() - t0) / 1000;
   assert.equal(ds.n, 3000);
   assert.equal(last, 3000);
   assert.deepEqual([ds.height, ds.width, ds.channels], [36, 60, 1]);
@@ -29,7 +27,6 @@ Deno.test("importImageFolder: the 3,000 real MPIIGaze patches", async () => {
   assert.ok(s.mean > 60 && s.mean < 200, `mean ${s.mean}`);
   assert.ok(s.std > 20, `std ${s.std}`);
   assert.ok(s.min < 30 && s.max > 220, `range ${s.min}..${s.max}`);
-  assert.ok(seconds < 60, `took ${seconds} s`);
 });
 
 Deno.test("importImageFolder: --size resizes, --limit stops, --equalize equalises", async () => {

@@ -7,13 +7,17 @@ import { estimatorCacheKey } from "../../lib/eval/estimator_cache.ts";
 import { type EstimatorRole, runGazeProtocol } from "../../lib/eval/protocol.ts";
 import {
   identityRefiner,
+  importMethodModule,
   loadRefinerFromRun,
   quantiseImages,
   type Refiner,
+  registeredRefinerMethods,
   registerRefinerLoader,
   writeRefinedDataset,
 } from "../../lib/eval/refiner.ts";
+import { ESTIMATOR_DEFAULTS } from "../../lib/gaze/estimator.ts";
 import type { GazeErrorSummary } from "../../lib/gaze/metrics.ts";
+import { UsageError } from "../../lib/util/cli.ts";
 import { main } from "../../tasks/eval_gaze.ts";
 
 await initBackend({ backend: "wasm" });
@@ -77,9 +81,7 @@ Deno.test("protocol: identity refine = raw baseline; eval.json; cached baselines
       onEstimator,
     };
 
-    const t1 = performance.now();
     const first = await runGazeProtocol(identityRefiner(), { ...options, runDir: `${dir}/run1` });
-    const firstSeconds = (performance.now() - t1) / 1000;
     assert.deepEqual(trained, ["synthetic", "refined", "target"]);
     assert.deepEqual(cachedRoles, []);
 
@@ -91,6 +93,9 @@ Deno.test("protocol: identity refine = raw baseline; eval.json; cached baselines
     assert.equal(first.estimator.steps, 30);
     assert.equal(first.estimator.seed, 5);
     assert.equal(first.data.refined.count, 256);
+    // Recorded under its final place, not the staging folder it was written to.
+    assert.equal(first.data.refined.dir, `${dir}/run1/refined`);
+    assert.equal(first.gaze.refined.trained_on, `${dir}/run1/refined`);
     assert.equal(first.data.refined.clipped_fraction, 0);
     for (const role of ["synthetic", "refined", "target"] as const) {
       assertFiniteSummary(first.gaze[role]?.test_error, `gaze.${role}`);
@@ -101,6 +106,11 @@ Deno.test("protocol: identity refine = raw baseline; eval.json; cached baselines
     assertFiniteSummary(lp.train.refined, "lp.train.refined");
     assertFiniteSummary(lp.test?.refined, "lp.test.refined");
     const realism = first.realism!;
+    // The classifier's real side is the held-out target test set (the GAN trains against the
+    // target training set), and eval.json says so.
+    assert.equal(realism.target.classifier_real_set, "target_test");
+    assert.equal(realism.target.classifier_images, data.targetTest);
+    assert.equal(realism.real!.classifier_real_set, "real");
     assert.equal(realism.features?.network, "target-estimator");
     assert.equal(realism.features?.cache_key, first.gaze.target?.cache_key);
     for (const against of [realism.target, realism.real!]) {
@@ -131,18 +141,65 @@ Deno.test("protocol: identity refine = raw baseline; eval.json; cached baselines
 
     // Second evaluation: (a) and (c) come from the cache, only (b) is trained.
     trained.length = 0;
-    const t2 = performance.now();
     const second = await runGazeProtocol(identityRefiner(), { ...options, runDir: `${dir}/run2` });
-    const secondSeconds = (performance.now() - t2) / 1000;
     assert.deepEqual(trained, ["refined"]);
     assert.deepEqual(cachedRoles, ["synthetic", "target"]);
     assert.ok(second.gaze.synthetic.cached && second.gaze.target!.cached);
     assert.ok(!second.gaze.refined.cached);
-    assert.ok(secondSeconds < firstSeconds, `${secondSeconds} s vs ${firstSeconds} s`);
     assert.deepEqual(second.gaze.synthetic.test_error, first.gaze.synthetic.test_error);
     assert.deepEqual(second.gaze.target!.test_error, first.gaze.target!.test_error);
     assert.deepEqual(second.realism!.target.kid, first.realism!.target.kid);
     assert.deepEqual(compareEvalSettings(first, second), []);
+
+    // A re-evaluation that fails after refining leaves the old eval.json and the refined/ it
+    // describes untouched, and no staging folder behind.
+    const evalBefore = await Deno.readTextFile(`${dir}/run1/eval.json`);
+    const negate: Refiner = {
+      name: "negate",
+      refine: (x) => Promise.resolve(x.map((v) => -v)),
+    };
+    await assert.rejects(
+      runGazeProtocol(negate, {
+        ...options,
+        runDir: `${dir}/run1`,
+        onEstimator: (e) => {
+          if (e.role === "synthetic") throw new Error("simulated failure after refining");
+        },
+      }),
+      /simulated failure after refining/,
+    );
+    assert.equal(await Deno.readTextFile(`${dir}/run1/eval.json`), evalBefore);
+    {
+      const syn = await Dataset.open(data.synthetic);
+      const ref = await Dataset.open(`${dir}/run1/refined`);
+      assert.deepEqual(await ref.readAll("images"), await syn.readAll("images"));
+      assert.equal((ref.meta.refiner as { name: string }).name, "identity");
+      syn.close();
+      ref.close();
+    }
+    const runFiles = async () => {
+      const names: string[] = [];
+      for await (const e of Deno.readDir(`${dir}/run1`)) names.push(e.name);
+      return names.sort();
+    };
+    assert.deepEqual(await runFiles(), ["eval.json", "refined"]);
+    // One that succeeds replaces both (the old refined/ is deleted once eval.json is written).
+    const redone = await runGazeProtocol(negate, {
+      ...options,
+      runDir: `${dir}/run1`,
+      skip: { upperBound: true, labelPreservation: true, kid: true, classifier: true },
+    });
+    assert.deepEqual(
+      await readGazeEval(`${dir}/run1/eval.json`),
+      JSON.parse(JSON.stringify(redone)),
+    );
+    assert.equal(redone.refiner.name, "negate");
+    {
+      const ref = await Dataset.open(`${dir}/run1/refined`);
+      assert.equal((ref.meta.refiner as { name: string }).name, "negate");
+      ref.close();
+    }
+    assert.deepEqual(await runFiles(), ["eval.json", "refined"]);
 
     // Target KID features need the upper bound (checked before any work).
     await assert.rejects(
@@ -207,6 +264,22 @@ Deno.test("protocol: identity refine = raw baseline; eval.json; cached baselines
       main(["--out", `${dir}/x`]),
       /exactly one of --refiner RUN and --identity/,
     );
+    // Target KID features contradict --skip-upper-bound: a usage error (exit 2), found before
+    // the backend starts or any data set is read.
+    await assert.rejects(
+      main([
+        "--identity",
+        "--out",
+        `${dir}/y`,
+        "--synthetic",
+        `${dir}/missing`,
+        "--kid-features",
+        "target",
+        "--skip-upper-bound",
+      ]),
+      (e: Error) => e instanceof UsageError && /--kid-features target/.test(e.message),
+    );
+    assert.equal(await Deno.stat(`${dir}/y`).then(() => true, () => false), false);
   });
 });
 
@@ -353,6 +426,13 @@ Deno.test("refiner loaders: registered per method, clear error when none", async
       () => registerRefinerLoader("bad name", () => Promise.reject()),
       /bad method name/,
     );
+    // A method's module registers its loader when imported; names without a module, or that
+    // are not plain names, are left alone.
+    await importMethodModule("simgan");
+    assert.ok(registeredRefinerMethods().includes("simgan"));
+    await importMethodModule("nobody-registered-this");
+    await importMethodModule("../simgan");
+    assert.ok(!registeredRefinerMethods().includes("nobody-registered-this"));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -369,6 +449,12 @@ Deno.test("estimatorCacheKey: changes with the config and the data only", async 
     const k2 = await estimatorCacheKey(a, { seed: 1, steps: 30 });
     const k3 = await estimatorCacheKey(a, { steps: 30, seed: 2 });
     const k4 = await estimatorCacheKey(b, { steps: 30, seed: 1 });
+    // A missing setting is its default, in the key as in training.
+    const k5 = await estimatorCacheKey(a, { steps: undefined, seed: 1 });
+    const k6 = await estimatorCacheKey(a, { steps: ESTIMATOR_DEFAULTS.steps, seed: 1 });
+    assert.equal(k5.key, k6.key);
+    assert.equal(k5.material.config.steps, ESTIMATOR_DEFAULTS.steps);
+    await assert.rejects(estimatorCacheKey(a, { steps: NaN }), /steps must be an integer >= 1/);
     assert.equal(k1.key, k2.key);
     assert.match(k1.key, /^[0-9a-f]{24}$/);
     assert.notEqual(k1.key, k3.key);
@@ -406,4 +492,15 @@ Deno.test("compareEvalSettings lists differing settings only", () => {
     'data.target_test.dir: "u" vs "v"',
     "estimator.steps: 600 vs 300",
   ]);
+  // A classifier against the target training set (files without the field) is not comparable
+  // with one against the held-out test set.
+  const classifier = { refined: { accuracy: 0.5 }, synthetic: { accuracy: 0.9 } };
+  const legacy = structuredClone(base);
+  (legacy.realism!.target as Record<string, unknown>).classifier = classifier;
+  const current = structuredClone(legacy);
+  current.realism!.target.classifier_real_set = "target_test";
+  assert.deepEqual(compareEvalSettings(legacy, current), [
+    'realism.target.classifier_real_set: "target_train" vs "target_test"',
+  ]);
+  assert.deepEqual(compareEvalSettings(current, structuredClone(current)), []);
 });

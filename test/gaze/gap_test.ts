@@ -50,7 +50,9 @@ Deno.test("domain gap: writes gap.json with every field, finite numbers, and reu
 
     const result = await readGapResult(`${tmp}/run/gap.json`);
     assert.equal(result.format, GAP_FORMAT);
+    assert.equal(result.complete, true);
     assert.deepEqual(result.seeds, [0, 1]);
+    assert.deepEqual(result.seeds_requested, [0, 1]);
     assert.equal(result.per_seed.length, 2);
     assert.equal(result.estimator.steps, 2);
     assert.equal(result.estimator.batchSize, 8);
@@ -90,6 +92,62 @@ Deno.test("domain gap: writes gap.json with every field, finite numbers, and reu
     assert.ok(Object.values(second.data).every((d) => d.reused), "second run reuses");
     assert.deepEqual((await Deno.stat(`${result.data.real_train.dir}/images.npy`)).mtime, mtime);
     assert.deepEqual(second.per_seed[0].errors, result.per_seed[1].errors, "deterministic");
+  } finally {
+    await Deno.remove(tmp, { recursive: true });
+  }
+});
+
+Deno.test("domain gap: a later seed that fails leaves the finished ones in gap.json, marked incomplete", async () => {
+  const tmp = await Deno.makeTempDir({ prefix: "eyegan-gap-" });
+  try {
+    const options = {
+      nTrain: 32,
+      nTest: 8,
+      steps: 1,
+      seeds: [0, 1, 2],
+      dataDir: `${tmp}/data`,
+      out: `${tmp}/run`,
+      estimator: { batchSize: 8, hidden: [8], widthMultiplier: 0.25 },
+      quiet: true,
+    };
+    // The log line of a finished seed comes after its results are written; failing there
+    // stops the measurement before seed 2, as a crash in seed 2 would.
+    const failing = {
+      ...options,
+      quiet: false,
+      log: (line: string) => {
+        if (line.startsWith("seed 1:")) throw new Error("simulated failure after seed 1");
+      },
+    };
+    const before = tf.memory().numTensors;
+    await assert.rejects(measureDomainGap(failing), /simulated failure after seed 1/);
+    assert.equal(tf.memory().numTensors, before, "no tensors leak");
+    const partial = await readGapResult(`${tmp}/run/gap.json`);
+    assert.equal(partial.complete, false);
+    assert.deepEqual(partial.seeds, [0, 1]);
+    assert.deepEqual(partial.seeds_requested, [0, 1, 2]);
+    assert.deepEqual(partial.per_seed.map((r) => r.seed), [0, 1]);
+    assert.equal(partial.summary.a.mean_deg.values.length, 2);
+    const md = await Deno.readTextFile(`${tmp}/run/gap.md`);
+    assert.match(md, /\*\*Incomplete:\*\* 2 of 3 seeds finished \(requested: 0, 1, 2\)/);
+    const files = [];
+    for await (const e of Deno.readDir(`${tmp}/run`)) files.push(e.name);
+    assert.deepEqual(files.sort(), ["gap.json", "gap.md"], "no temporary files are left");
+
+    // Run again to the end: complete, the finished seeds reproduced.
+    const full = await measureDomainGap(options);
+    const onDisk = await readGapResult(`${tmp}/run/gap.json`);
+    assert.equal(onDisk.complete, true);
+    assert.deepEqual(onDisk.seeds, [0, 1, 2]);
+    assert.deepEqual(full.per_seed[1].errors, partial.per_seed[1].errors);
+    assert.doesNotMatch(await Deno.readTextFile(`${tmp}/run/gap.md`), /Incomplete/);
+
+    // A gap.json from before `complete` existed reads as complete, with every seed requested.
+    const { complete: _c, seeds_requested: _s, ...legacy } = onDisk;
+    await Deno.writeTextFile(`${tmp}/legacy.json`, JSON.stringify(legacy));
+    const read = await readGapResult(`${tmp}/legacy.json`);
+    assert.equal(read.complete, true);
+    assert.deepEqual(read.seeds_requested, [0, 1, 2]);
   } finally {
     await Deno.remove(tmp, { recursive: true });
   }

@@ -23,7 +23,10 @@ Deno.test("summariseErrors: odd count median and custom thresholds", () => {
 
 Deno.test("summariseErrors: rejects empty and NaN input", () => {
   assert.throws(() => summariseErrors([]), /no errors/);
-  assert.throws(() => summariseErrors([1, NaN]), /not finite/);
+  assert.throws(() => summariseErrors([1, NaN]), /error 1 is not finite/);
+  // The index is the error's own, not its place after sorting.
+  assert.throws(() => summariseErrors([NaN, 3, 1, 2]), /error 0 is not finite \(NaN\)/);
+  assert.throws(() => summariseErrors([3, 1, Infinity, 2]), /error 2 is not finite/);
 });
 
 Deno.test("evaluateGaze: pure yaw and pure pitch offsets give their angle", () => {

@@ -119,6 +119,29 @@ Deno.test("gaze distances have finite (zero) gradients at zero difference", () =
   }
 });
 
+Deno.test("vector outputs: finite gradients at an exactly zero vector (no direction)", () => {
+  const other = pitchYawToVector(0.2, -0.3);
+  const zeroRows = [[0, 0, 0], [0, 0.5, 0]]; // zero, and along the y axis (yaw undefined)
+  for (const row of zeroRows) {
+    for (const loss of ["l2", "angular"] as const) {
+      const g = tf.tidy(() => {
+        const b = tf.tensor2d([other]);
+        return tf.grad((a: tf.Tensor) => gazeDistance(a, b, { loss, output: "vector" }))(
+          tf.tensor2d([row]),
+        ).dataSync();
+      });
+      assert.ok(g.every(Number.isFinite), `${loss} at [${row}]: [${g}]`);
+    }
+    const g = tf.tidy(() =>
+      tf.grad((a: tf.Tensor) => tf.sum(vectorsToPitchYaw(a)))(tf.tensor2d([row])).dataSync()
+    );
+    assert.ok(g.every(Number.isFinite), `vectorsToPitchYaw at [${row}]: [${g}]`);
+  }
+  // The values there stay finite too.
+  const back = tf.tidy(() => vectorsToPitchYaw(tf.tensor2d(zeroRows)).arraySync());
+  assert.ok(back.flat().every(Number.isFinite), `${back}`);
+});
+
 Deno.test("gazeCycleLoss: 0 when F(G(x)) = x (identity maps), weighted otherwise", () => {
   const E = tinyEstimator();
   const estimate = (t: tf.Tensor4D) => E.apply(t, { training: false });
