@@ -22,6 +22,7 @@ import {
   restoreCheckpoint,
 } from "../../lib/train/checkpoint.ts";
 import { getLearningRate } from "../../lib/train/schedule.ts";
+import { noisyImages } from "./noisy_images.ts";
 
 await initBackend({ backend: "wasm" });
 
@@ -35,22 +36,7 @@ const TINY: CycleGANOverrides = {
 
 /** Images of constant value `level` plus uniform noise of half-width `noise`, in [-1, 1]. */
 function images(n: number, level: number, seed: number, shape = SHAPE, noise = 0.2): tf.Tensor4D {
-  return tf.tidy(() =>
-    tf.clipByValue(
-      tf.add(
-        tf.randomUniform(
-          [n, shape.height, shape.width, shape.channels],
-          -noise,
-          noise,
-          "float32",
-          seed,
-        ),
-        level,
-      ),
-      -1,
-      1,
-    ) as tf.Tensor4D
-  );
+  return noisyImages(n, level, seed, { shape, noise });
 }
 
 /** Dark "synthetic" and bright "real" images; batch k is the same for the same counter. */

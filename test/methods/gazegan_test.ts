@@ -22,6 +22,7 @@ import {
   resolveGazeganConfig,
 } from "../../lib/methods/gazegan/mod.ts";
 import type { BatchSource } from "../../lib/methods/simgan/model.ts";
+import { noisyImages } from "./noisy_images.ts";
 
 await initBackend({ backend: "wasm" });
 
@@ -42,13 +43,7 @@ function tinyEstimator(target: "pitchyaw" | "vector" = "pitchyaw"): Estimator {
 }
 
 function images(n: number, level: number, seed: number): tf.Tensor4D {
-  return tf.tidy(() =>
-    tf.clipByValue(
-      tf.add(tf.randomUniform([n, 36, 60, 1], -0.3, 0.3, "float32", seed), level),
-      -1,
-      1,
-    )
-  ) as tf.Tensor4D;
+  return noisyImages(n, level, seed, { shape: { height: 36, width: 60, channels: 1 }, noise: 0.3 });
 }
 
 function source(): BatchSource {

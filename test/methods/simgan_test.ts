@@ -20,6 +20,7 @@ import {
   SIMGAN_PRESETS,
   type SimGANOverrides,
 } from "../../lib/methods/simgan/mod.ts";
+import { noisyImages } from "./noisy_images.ts";
 
 await initBackend({ backend: "wasm" });
 
@@ -33,22 +34,7 @@ const TINY: SimGANOverrides = {
 
 /** Images of constant value `level` plus uniform noise of half-width `noise`, in [-1, 1]. */
 function images(n: number, level: number, seed: number, noise = 0.1, shape = SHAPE): tf.Tensor4D {
-  return tf.tidy(() =>
-    tf.clipByValue(
-      tf.add(
-        tf.randomUniform(
-          [n, shape.height, shape.width, shape.channels],
-          -noise,
-          noise,
-          "float32",
-          seed,
-        ),
-        level,
-      ),
-      -1,
-      1,
-    ) as tf.Tensor4D
-  );
+  return noisyImages(n, level, seed, { shape, noise });
 }
 
 /** A source of bright "real" and dark "synthetic" images. */
