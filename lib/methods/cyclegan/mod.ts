@@ -50,7 +50,18 @@
  * gan.dispose();
  * ```
  *
+ * The whole task is `deno task train-cyclegan` (`train.ts`); importing this module registers the
+ * refiner loader (G of a run) for `deno task eval-gaze --refiner RUN`.
+ *
  * @module
  */
+import { registerRefinerLoader } from "../../eval/refiner.ts";
+import { loadCycleRefiner } from "./train.ts";
+
 export * from "./config.ts";
 export * from "./model.ts";
+export * from "./task_config.ts";
+export * from "./train.ts";
+
+// `deno task eval-gaze --refiner RUN` imports this module for cyclegan runs and asks for this.
+registerRefinerLoader("cyclegan", (runDir) => loadCycleRefiner(runDir));

@@ -74,7 +74,18 @@
  * gan.dispose(); // also releases the loaded E
  * ```
  *
+ * The whole task is `deno task train-gazegan` (`train.ts`); importing this module registers the
+ * refiner loader (G of a run) for `deno task eval-gaze --refiner RUN`.
+ *
  * @module
  */
+import { registerRefinerLoader } from "../../eval/refiner.ts";
+import { loadCycleRefiner } from "../cyclegan/train.ts";
+
 export * from "./config.ts";
 export * from "./model.ts";
+export * from "./task_config.ts";
+export * from "./train.ts";
+
+// `deno task eval-gaze --refiner RUN` imports this module for gazegan runs and asks for this.
+registerRefinerLoader("gazegan", (runDir) => loadCycleRefiner(runDir));

@@ -1,0 +1,134 @@
+/**
+ * The config of `deno task train-cyclegan` as the experiment harness sees it: the loop settings,
+ * CycleGAN's own ({@link CYCLEGAN_DEFAULTS}), the data sets and the evaluation (the same fields
+ * as `train-simgan`'s), with the `smoke`, `quick` and `paper` presets, plus the short flag
+ * `--no-eval` (`--eval.enabled=false`). {@link cycleTaskSpec} builds the same for GazeGAN.
+ *
+ * @module
+ */
+import {
+  type ConfigSpec,
+  defineConfig,
+  LOOP_DEFAULTS,
+  LOOP_FIELDS,
+  type LoopSettings,
+  type PresetValues,
+} from "../../train/config.ts";
+import {
+  SIMGAN_CONFIG,
+  SIMGAN_TASK_DEFAULTS,
+  SIMGAN_TASK_PRESETS,
+  type SimGANEvalSettings,
+} from "../simgan/task_config.ts";
+import {
+  CYCLEGAN_DEFAULTS,
+  CYCLEGAN_FIELDS,
+  CYCLEGAN_PRESETS,
+  type CycleGANConfig,
+} from "./config.ts";
+
+/** The data and evaluation fields shared with `train-simgan` (same meaning, same defaults). */
+export interface CycleDataSettings {
+  /** Labelled synthetic training set (domain X). */
+  source: string;
+  /** Labelled target-domain training set: domain Y of training unless `real`. */
+  target: string;
+  /** Labelled target-domain test set of the evaluation ("" = the default one). */
+  targetTest: string;
+  /** Held-out labelled synthetic set for label preservation ("" = default, "none"). */
+  syntheticTest: string;
+  /** Unlabelled real images: domain Y of training, and realism in the evaluation. */
+  real: string;
+  /** The evaluation after training. */
+  eval: SimGANEvalSettings;
+}
+
+/** Everything `train-cyclegan` is configured by. */
+export interface CycleGANTaskConfig extends LoopSettings, CycleGANConfig, CycleDataSettings {}
+
+const DATA_KEYS = ["source", "target", "targetTest", "syntheticTest", "real", "eval"] as const;
+
+/** The loop defaults, and the data and evaluation defaults of `train-simgan`. */
+function sharedDefaults(): Record<string, unknown> {
+  const d = SIMGAN_TASK_DEFAULTS as unknown as Record<string, unknown>;
+  const out: Record<string, unknown> = structuredClone(LOOP_DEFAULTS) as unknown as Record<
+    string,
+    unknown
+  >;
+  for (const k of DATA_KEYS) out[k] = structuredClone(d[k]);
+  return out;
+}
+
+/** The field declarations of the data and evaluation settings (`train-simgan`'s). */
+function sharedFields(): Record<string, unknown> {
+  const f = SIMGAN_CONFIG.fields as unknown as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(f)) {
+    if ((DATA_KEYS as readonly string[]).includes(k.split(".")[0])) out[k] = v;
+  }
+  return out;
+}
+
+/** Loop and evaluation settings of the presets (as `train-simgan`'s). */
+function presetExtras(name: "smoke" | "quick" | "paper"): Record<string, unknown> {
+  const p = SIMGAN_TASK_PRESETS[name] as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k of ["logEvery", "sampleEvery", "checkpointEvery", "eval"]) {
+    if (k in p) out[k] = structuredClone(p[k]);
+  }
+  if (name === "smoke") Object.assign(out, { sampleEvery: 2, checkpointEvery: 2 });
+  if (name === "quick") Object.assign(out, { sampleEvery: 50, checkpointEvery: 100 });
+  return out;
+}
+
+/**
+ * The harness's declaration of a CycleGAN-family task: `method` defaults and presets plus the
+ * loop, data and evaluation fields of `train-simgan`.
+ */
+export function cycleTaskSpec<C extends object>(spec: {
+  name: string;
+  description: string;
+  defaults: object;
+  presets: { smoke: object; quick: object; paper: object };
+  fields: object;
+}): ConfigSpec<C> {
+  const presets = Object.fromEntries(
+    (["smoke", "quick", "paper"] as const).map((n) => [
+      n,
+      { ...structuredClone(spec.presets[n]), ...presetExtras(n) },
+    ]),
+  ) as unknown as Record<string, PresetValues<C>>;
+  return defineConfig<C>({
+    name: spec.name,
+    description: spec.description,
+    defaults: { ...sharedDefaults(), ...structuredClone(spec.defaults) } as unknown as C,
+    presets,
+    fields: { ...LOOP_FIELDS, ...spec.fields, ...sharedFields() },
+  } as unknown as ConfigSpec<C>);
+}
+
+/**
+ * The harness's declaration of `train-cyclegan`'s config. Presets: CycleGAN's
+ * ({@link CYCLEGAN_PRESETS}) with `train-simgan`'s loop and evaluation settings (`smoke`:
+ * seconds, tiny evaluation; `quick`, the default: 600 steps, 4-10 minutes of training, then the
+ * protocol with its defaults; `paper`: weeks on CPU).
+ */
+export const CYCLEGAN_CONFIG: ConfigSpec<CycleGANTaskConfig> = cycleTaskSpec<CycleGANTaskConfig>({
+  name: "cyclegan",
+  description:
+    "CycleGAN (Zhu et al. 2017): generators G: X -> Y and F: Y -> X between synthetic and " +
+    "target-domain eyes, LSGAN PatchGAN discriminators with image pools, cycle and identity " +
+    "L1 terms. Trains, then runs the gaze evaluation protocol on G and writes report.html. " +
+    "Short flag: --no-eval (= --eval.enabled=false).",
+  defaults: CYCLEGAN_DEFAULTS,
+  presets: CYCLEGAN_PRESETS,
+  fields: CYCLEGAN_FIELDS,
+});
+
+/** The short flags of `train-cyclegan` / `train-gazegan` and what they stand for. */
+export const CYCLE_FLAG_ALIASES = { "--no-eval": "--eval.enabled=false" } as const;
+
+/** Rewrites `--no-eval` into `--eval.enabled=false`; everything else passes unchanged. */
+export function expandCycleArgs(argv: readonly string[]): string[] {
+  return argv.map((a) => (a === "--no-eval" ? "--eval.enabled=false" : a));
+}

@@ -1,0 +1,489 @@
+/**
+ * `deno task train-cyclegan` as a library call ({@link trainCycleGAN}), and the shared task of
+ * the CycleGAN family ({@link trainCycleTask}, also `train-gazegan`'s): built like
+ * `train-simgan` (`lib/methods/simgan/train.ts`), with its data roles, checks and defaults
+ * (`simganDataDirs`, `checkSimganData`, `readTrainingImages`), the experiment harness
+ * (`startRun`, `runTraining`, `--resume`), the evaluation protocol on G and the run report.
+ *
+ * Sample grids (`samples/step-NNNNNN.png`) show both directions: rows x | G(x) | F(G(x)) and
+ * y | F(y) | G(F(y)). The report adds SimGAN's refinement grid with G as the refiner and the
+ * both-directions grid.
+ *
+ * Checkpoints hold G, F, D_Y, D_X, both Adam states, both image pools (`arrays.pool_Y`,
+ * `arrays.pool_X`), the counters and the two image streams' positions.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { formatEvalSummary, type GazeEvalFile } from "../../eval/eval_file.ts";
+import { runGazeProtocol } from "../../eval/protocol.ts";
+import type { Refiner } from "../../eval/refiner.ts";
+import type { PixelImage } from "../../image/grid.ts";
+import type { Network } from "../../nn/network.ts";
+import type { ResnetGeneratorConfig } from "../../nn/networks/resnet_generator.ts";
+import { buildNetwork } from "../../nn/registry.ts";
+import type { Report } from "../../report/report.ts";
+import { comparisonGrid, writeRunReport } from "../../report/run_report.ts";
+import { parseRunArgs } from "../../train/args.ts";
+import {
+  type Checkpoint,
+  CheckpointError,
+  readCheckpoint,
+  restoreCheckpoint,
+} from "../../train/checkpoint.ts";
+import { type ConfigSpec, type LoopSettings, resolveConfig } from "../../train/config.ts";
+import { runTraining } from "../../train/loop.ts";
+import { readRunConfig, runPaths, writeSampleGrid } from "../../train/run.ts";
+import { type RunSession, startRun } from "../../train/session.ts";
+import type { ImageShape } from "../image_pool.ts";
+import { checkSimganData, readTrainingImages, simganDataDirs } from "../simgan/data.ts";
+import {
+  pickSamples,
+  refinementRows,
+  rowsToTiles,
+  type SampleImages,
+  type SampleRow,
+} from "../simgan/samples.ts";
+import { ImageStream, streamSource, type StreamState } from "../simgan/source.ts";
+import {
+  estimatorSettings,
+  KEEP_CHECKPOINTS,
+  SAMPLE_COUNT,
+  type TrainSimGANOptions,
+} from "../simgan/train.ts";
+import { CYCLEGAN_DEFAULTS, type CycleGANConfig, mergeConfig } from "./config.ts";
+import { CycleGAN, type CycleGANExtraState } from "./model.ts";
+import {
+  type CycleDataSettings,
+  CYCLEGAN_CONFIG,
+  type CycleGANTaskConfig,
+  expandCycleArgs,
+} from "./task_config.ts";
+
+/** Options of {@link trainCycleGAN} (SimGAN's task options). */
+export type TrainCycleOptions = TrainSimGANOptions;
+
+/** What a CycleGAN-family task did. */
+export interface TrainCycleResult {
+  /** 0 done, 130 interrupted (checkpoint written; no evaluation). */
+  exitCode: 0 | 130;
+  /** The run folder. */
+  runDir: string;
+  /** Completed training steps. */
+  step: number;
+  /** The evaluation (absent with `--no-eval` or after an interruption). */
+  eval?: GazeEvalFile;
+  /** `report.html`'s path. */
+  report: string;
+}
+
+/** The JSON state of a CycleGAN-family checkpoint (besides the pools' images). */
+export interface CycleCheckpointState {
+  /** The model's pool bookkeeping and update counters. */
+  cyclegan: CycleGANExtraState;
+  /** Positions of the two image streams. */
+  streams: { synthetic: StreamState; target: StreamState };
+  /** Image size. */
+  shape: ImageShape;
+}
+
+type Generator = Network<ResnetGeneratorConfig, tf.Tensor4D>;
+
+/** Images per `refine` call of the refiners made here. */
+export const REFINE_BATCH = 256;
+
+/** A {@link Refiner} that runs a generator (inference mode) on chunks of images. */
+export function generatorRefiner(
+  G: Generator,
+  options: { name: string; source?: Record<string, unknown>; dispose?: () => void },
+): Refiner {
+  return {
+    name: options.name,
+    batchSize: REFINE_BATCH,
+    source: options.source,
+    dispose: options.dispose,
+    refine: async (images, shape) => {
+      const out = tf.tidy(() => G.apply(tf.tensor4d(images, [...shape]), { training: false }));
+      try {
+        return (await out.data()) as Float32Array;
+      } finally {
+        out.dispose();
+      }
+    },
+  };
+}
+
+let loads = 0;
+
+/**
+ * Rebuilds G of a CycleGAN or GazeGAN run (architecture from `RUN/config.json`, weights from
+ * `RUN/checkpoints/latest.safetensors`) as the evaluation's refiner, under a fresh namespace.
+ */
+export async function loadCycleRefiner(runDir: string): Promise<Refiner> {
+  const saved = await readRunConfig(runDir);
+  if (saved.method !== "cyclegan" && saved.method !== "gazegan") {
+    throw new Error(`${runDir}: a '${saved.method}' run, not a CycleGAN or GazeGAN run`);
+  }
+  const file = runPaths(runDir).latestCheckpoint;
+  const ckpt = await readCheckpoint(file);
+  const weights = ckpt.networks.G?.weights;
+  if (!weights) throw new Error(`${file}: has no generator 'G'`);
+  const values = saved.values as Record<string, unknown>;
+  const generator = mergeConfig("cyclegan", CYCLEGAN_DEFAULTS, {
+    generator: values.generator as CycleGANConfig["generator"],
+  }).generator;
+  const state = ckpt.state as { shape?: ImageShape } | null;
+  const channels = state?.shape?.channels;
+  if (!channels) throw new Error(`${file}: cannot tell the image channels of G`);
+  const G = buildNetwork("resnet_generator", {
+    ...generator,
+    inChannels: channels,
+    outChannels: channels,
+  }, { seed: 0, namespace: `G_load${++loads}` });
+  try {
+    G.params.setWeights(weights);
+  } catch (e) {
+    G.dispose();
+    throw new Error(`${file}: G does not match ${runDir}/config.json: ${(e as Error).message}`);
+  }
+  const name = saved.method === "gazegan" ? "GazeGAN" : "CycleGAN";
+  return generatorRefiner(G, {
+    name,
+    source: { checkpoint: file, step: ckpt.step },
+    dispose: () => G.dispose(),
+  });
+}
+
+/** The fields of `defaults` found in a task config's values (loop, data and eval dropped). */
+export function methodPart<T>(values: Record<string, unknown>, defaults: object): T {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(defaults)) if (key in values) out[key] = values[key];
+  return out as T;
+}
+
+function splitImages(bytes: Uint8Array, shape: ImageShape): PixelImage[] {
+  const per = shape.height * shape.width * shape.channels;
+  return Array.from({ length: bytes.length / per }, (_, i) => ({
+    width: shape.width,
+    height: shape.height,
+    channels: shape.channels as 1 | 3,
+    data: bytes.slice(i * per, (i + 1) * per),
+  }));
+}
+
+async function toBytes(t: tf.Tensor): Promise<Uint8Array> {
+  try {
+    const v = (await t.data()) as Float32Array;
+    return Uint8Array.from(v, (a) => Math.min(255, Math.max(0, Math.round((a + 1) * 127.5))));
+  } finally {
+    t.dispose();
+  }
+}
+
+/**
+ * The six rows of both directions: x | G(x) | F(G(x)) and y | F(y) | G(F(y)). Leaks no
+ * tensors.
+ */
+export async function cycleRows(gan: CycleGAN, samples: SampleImages): Promise<SampleRow[]> {
+  const { height, width, channels } = samples.shape;
+  const per = height * width * channels;
+  const asTensor = (b: Uint8Array): tf.Tensor4D =>
+    tf.tidy(() => {
+      const t = tf.tensor4d(b, [b.length / per, height, width, channels], "float32");
+      return tf.sub(tf.div(t, 127.5), 1);
+    });
+  const x = asTensor(samples.synthetic);
+  const y = asTensor(samples.target);
+  try {
+    const gx = await toBytes(gan.translate(x));
+    const fgx = await toBytes(gan.cycle(x));
+    const fy = await toBytes(gan.translateBack(y));
+    const gfy = await toBytes(tf.tidy(() => {
+      const f = gan.translateBack(y);
+      return gan.translate(f);
+    }));
+    const s = samples.shape;
+    return [
+      { label: "synthetic x", images: splitImages(samples.synthetic, s) },
+      { label: "G(x)", images: splitImages(gx, s) },
+      { label: "F(G(x))", images: splitImages(fgx, s) },
+      { label: "target y", images: splitImages(samples.target, s) },
+      { label: "F(y)", images: splitImages(fy, s) },
+      { label: "G(F(y))", images: splitImages(gfy, s) },
+    ];
+  } finally {
+    tf.dispose([x, y]);
+  }
+}
+
+/** Checks the model part of a checkpoint (state blob, pools, image size); changes nothing. */
+export function checkCycleCheckpoint(
+  ckpt: Checkpoint,
+  shape: ImageShape,
+  method: string,
+): { state: CycleCheckpointState; pools: { pool_Y: Float32Array; pool_X: Float32Array } } {
+  const file = ckpt.file ?? "checkpoint";
+  const st = ckpt.state as Partial<CycleCheckpointState> | null;
+  const ok = (v: unknown) => typeof v === "object" && v !== null && !Array.isArray(v);
+  if (!ok(st) || !ok(st!.cyclegan) || !ok(st!.streams) || !ok(st!.shape)) {
+    throw new CheckpointError(
+      `${file}: the ${method} state (metadata 'state') is ${JSON.stringify(st)}, not an object ` +
+        `with cyclegan, streams and shape; was it written by train-${method.toLowerCase()}?`,
+    );
+  }
+  const state = st as CycleCheckpointState;
+  const size = (s: ImageShape) => `${s.height}x${s.width}x${s.channels}`;
+  if (size(state.shape) !== size(shape)) {
+    throw new CheckpointError(
+      `${file}: trained on ${size(state.shape)} images, but the data sets now hold ` +
+        `${size(shape)} images (were they changed or regenerated since?)`,
+    );
+  }
+  const pool_Y = ckpt.arrays.pool_Y?.data, pool_X = ckpt.arrays.pool_X?.data;
+  if (!pool_Y || !pool_X) {
+    throw new CheckpointError(`${file}: the image pools (arrays 'pool_Y', 'pool_X') are missing`);
+  }
+  return { state, pools: { pool_Y, pool_X } };
+}
+
+function restoreStream(stream: ImageStream, state: StreamState, file: string, dir: string): void {
+  try {
+    stream.restore(state);
+  } catch (e) {
+    throw new CheckpointError(
+      `${file}: the image stream of ${dir} cannot continue: ` +
+        (e as Error).message.replace(/^ImageStream: /, ""),
+    );
+  }
+}
+
+/** What distinguishes a task of the CycleGAN family. */
+export interface CycleTaskSpec<C extends LoopSettings & CycleDataSettings & CycleGANConfig> {
+  /** `train-cyclegan`, `train-gazegan`. */
+  task: string;
+  /** Method name in the report and `eval.json` (`CycleGAN`, `GazeGAN`). */
+  title: string;
+  /** The harness's config declaration. */
+  config: ConfigSpec<C>;
+  /** Builds the model of a started run (GazeGAN: with its frozen estimator). */
+  build: (
+    s: RunSession<C>,
+    ctx: { shape: ImageShape; source: string; print: (m: string) => void },
+  ) => Promise<CycleGAN>;
+  /** Metrics on the progress bar. */
+  show: string[];
+  /** The report's paragraph on how the model was trained. */
+  describe: (gan: CycleGAN) => string;
+}
+
+async function precheck<C extends LoopSettings & CycleDataSettings & CycleGANConfig>(
+  spec: ConfigSpec<C>,
+  argv: readonly string[],
+  options: { log: (line: string) => void; command: string },
+): Promise<void> {
+  const { flags, overrides } = parseRunArgs(argv, spec);
+  if (flags.help || flags.resume !== undefined) return;
+  const { values } = resolveConfig(spec, { preset: flags.preset, overrides });
+  await checkSimganData(simganDataDirs(values), { ...options, quiet: flags.quiet });
+}
+
+/**
+ * Runs a task of the CycleGAN family for `argv` (see the module documentation).
+ *
+ * @returns what happened, or `undefined` after printing `--help`.
+ * @throws {UsageError} for bad flags, `SetupError` for bad data sets, `CheckpointError` for a
+ *   run that cannot be resumed.
+ */
+export async function trainCycleTask<C extends LoopSettings & CycleDataSettings & CycleGANConfig>(
+  spec: CycleTaskSpec<C>,
+  argv: readonly string[],
+  options: TrainCycleOptions = {},
+): Promise<TrainCycleResult | undefined> {
+  const print = options.print ?? ((m: string) => console.error(m));
+  const output = options.output ?? ((m: string) => console.log(m));
+  const args = expandCycleArgs(argv);
+  const command = [`deno task ${spec.task}`, ...argv].join(" ");
+  await precheck(spec.config, args, { log: print, command });
+  const s = await startRun(spec.config, args, { task: spec.task, print, git: options.git });
+  if (!s) return undefined;
+  const cfg = s.config;
+  const dirs = simganDataDirs(cfg);
+  if (s.checkpoint) await checkSimganData(dirs, { quiet: s.quiet, log: print, command });
+  const data = await readTrainingImages(dirs);
+  const { shape } = data;
+  const gan = await spec.build(s, { shape, source: dirs.source, print });
+  try {
+    const streams = {
+      synthetic: new ImageStream(data.synthetic, shape, s.seeds.derive("data", "synthetic")),
+      target: new ImageStream(data.target, shape, s.seeds.derive("data", "target")),
+    };
+    if (s.checkpoint) {
+      // everything is checked and restored before the resume changes the run folder
+      const file = s.checkpoint.file ?? "checkpoint";
+      const saved = checkCycleCheckpoint(s.checkpoint, shape, spec.title);
+      restoreStream(streams.synthetic, saved.state.streams.synthetic, file, dirs.source);
+      restoreStream(streams.target, saved.state.streams.target, file, dirs.trainTarget);
+      await restoreCheckpoint(s.checkpoint, {
+        networks: gan.networks(),
+        optimizers: gan.optimizers(),
+      });
+      try {
+        gan.restoreExtraState(saved.pools, saved.state.cyclegan);
+      } catch (e) {
+        throw new CheckpointError(
+          `${file}: ${spec.title}'s image pools do not fit this run: ${(e as Error).message}`,
+        );
+      }
+      await s.commitResume();
+    }
+    const source = streamSource({ synthetic: streams.synthetic, real: streams.target });
+    const samples = pickSamples(data.synthetic, data.target, shape, SAMPLE_COUNT);
+
+    const result = await runTraining({
+      run: s.run,
+      totalSteps: cfg.steps,
+      startStep: s.startStep,
+      elapsedSeconds: s.checkpoint?.elapsedSeconds,
+      logEvery: cfg.logEvery,
+      sampleEvery: cfg.sampleEvery,
+      checkpointEvery: cfg.checkpointEvery,
+      quiet: s.quiet,
+      signal: options.signal,
+      catchSigint: options.catchSigint,
+      sink: options.sink,
+      print,
+      keepCheckpoints: KEEP_CHECKPOINTS,
+      show: spec.show,
+      step: (i) => gan.step(i, source),
+      save: () => {
+        const p = gan.checkpointPayload();
+        const state: CycleCheckpointState = {
+          cyclegan: p.state,
+          streams: { synthetic: streams.synthetic.state(), target: streams.target.state() },
+          shape,
+        };
+        return { networks: p.networks, optimizers: p.optimizers, arrays: p.arrays, state };
+      },
+      onSample: async (step) => {
+        const rows = await cycleRows(gan, samples);
+        const { tiles, cols } = rowsToTiles(rows);
+        const path = await writeSampleGrid(s.run, step, tiles, { cols, rows: rows.length });
+        await options.onSample?.(step, rows, path);
+      },
+    });
+
+    let evalResult: GazeEvalFile | undefined;
+    if (result.status === "completed" && dirs.protocol) {
+      const refiner = generatorRefiner(gan.G, {
+        name: spec.title,
+        source: { run: s.run.paths.dir, step: result.step, live: true },
+      });
+      const ev = cfg.eval;
+      evalResult = await runGazeProtocol(refiner, {
+        runDir: s.run.paths.dir,
+        data: dirs.protocol,
+        estimator: estimatorSettings(ev),
+        turing: { steps: ev.classifierSteps },
+        realismLimit: ev.realismLimit,
+        cacheDir: ev.cache === "" ? false : ev.cache,
+        quiet: s.quiet,
+        log: print,
+        command,
+        backend: { name: s.backend.name, device: s.backend.device, versions: s.backend.versions },
+      });
+      output(formatEvalSummary(evalResult));
+    }
+    const step = result.step;
+    const shapeArr = [shape.height, shape.width, shape.channels] as const;
+    const { path } = await writeRunReport(s.run.paths.dir, {
+      title: `${spec.title} run ${s.run.paths.dir.replace(/^.*\//, "")}`,
+      extraSections: [
+        {
+          heading: `${spec.title} refinement`,
+          build: async (report: Report) => {
+            const rows = await refinementRows((x) => gan.refine(x), samples, {
+              refined: "refined G(x)",
+              target: dirs.trainTargetIsReal
+                ? "real images (training target)"
+                : "target training images",
+            });
+            await comparisonGrid(report, rows, {
+              shape: shapeArr,
+              caption: `The final G (step ${step}) on the first ${
+                rows[0].images.length
+              } synthetic training images`,
+            });
+            report.paragraph(spec.describe(gan));
+          },
+        },
+        {
+          heading: `${spec.title} both directions`,
+          build: async (report: Report) => {
+            const rows = await cycleRows(gan, samples);
+            await comparisonGrid(report, rows, {
+              shape: shapeArr,
+              caption: `Step ${step}: x, G(x), F(G(x)) and y, F(y), G(F(y)) on the first ` +
+                `training images of each domain`,
+            });
+          },
+        },
+      ],
+    });
+    output(`report: ${path}`);
+    return {
+      exitCode: result.exitCode,
+      runDir: s.run.paths.dir,
+      step,
+      eval: evalResult,
+      report: path,
+    };
+  } finally {
+    gan.dispose();
+  }
+}
+
+/** How a CycleGAN-family model was trained, for the report. */
+export function describeCycle(gan: CycleGAN): string {
+  const c = gan.config;
+  const { state } = gan.extraState();
+  return `Loss: ${c.adversarial.loss} (a, b, c = ${c.adversarial.a}, ${c.adversarial.b}, ` +
+    `${c.adversarial.c}; smoothing ${c.adversarial.labelSmoothing}), lambda_cyc = ` +
+    `${c.lambdaCycle}, identity ${c.lambdaIdentity} x lambda_cyc, pools of ${c.poolSize}, ` +
+    `batch ${c.batchSize}, Adam lr ${c.optimizer.lr} (constant ${c.schedule.constantSteps} ` +
+    `steps, then ${c.schedule.decaySteps} decaying). Generators c7s1-${c.generator.filters}, ` +
+    `${c.generator.blocks} blocks; PatchGAN ${c.discriminator.receptiveField}x` +
+    `${c.discriminator.receptiveField} of ${c.discriminator.filters} maps. Updates: ` +
+    `${state.updatesG} of G and F, ${state.updatesD} of D_Y and D_X.`;
+}
+
+/**
+ * Runs `train-cyclegan` for `argv`.
+ *
+ * @returns what happened, or `undefined` after printing `--help`.
+ */
+export function trainCycleGAN(
+  argv: readonly string[],
+  options: TrainCycleOptions = {},
+): Promise<TrainCycleResult | undefined> {
+  return trainCycleTask<CycleGANTaskConfig>(
+    {
+      task: "train-cyclegan",
+      title: "CycleGAN",
+      config: CYCLEGAN_CONFIG,
+      build: (s, { shape }) =>
+        Promise.resolve(
+          CycleGAN.create(
+            methodPart(s.config as unknown as Record<string, unknown>, CYCLEGAN_DEFAULTS),
+            {
+              seed: s.seeds.seed,
+              shape,
+            },
+          ),
+        ),
+      show: ["loss_G_adv", "loss_F_adv", "loss_cyc", "loss_D_Y", "loss_D_X"],
+      describe: describeCycle,
+    },
+    argv,
+    options,
+  );
+}

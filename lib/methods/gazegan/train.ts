@@ -1,0 +1,110 @@
+/**
+ * `deno task train-gazegan` as a library call ({@link trainGazeGAN}): the CycleGAN family's task
+ * (`lib/methods/cyclegan/train.ts`) with GazeGAN's model and its frozen gaze estimator E.
+ *
+ * E is `--gaze.estimator FILE` when given; otherwise the evaluation protocol's raw-synthetic
+ * estimator (a), trained on `--source` with the `eval.*` settings and taken from or put into the
+ * estimator cache, as SimGAN's psi `features` does (same cache namespace, so the two share it).
+ * It is copied to `RUN/gaze_estimator.safetensors`, which a resume reads.
+ *
+ * @module
+ */
+import { Dataset } from "../../data/dataset.ts";
+import { obtainEstimator } from "../../eval/estimator_cache.ts";
+import { type Estimator, loadEstimator, saveEstimator } from "../../gaze/estimator.ts";
+import type { RunSession } from "../../train/session.ts";
+import { estimatorSettings } from "../simgan/train.ts";
+import {
+  describeCycle,
+  methodPart,
+  type TrainCycleOptions,
+  type TrainCycleResult,
+  trainCycleTask,
+} from "../cyclegan/train.ts";
+import type { CycleGAN } from "../cyclegan/model.ts";
+import { GAZEGAN_DEFAULTS, type GazeGANOverrides } from "./config.ts";
+import { GazeGAN } from "./model.ts";
+import { GAZEGAN_CONFIG, type GazeGANTaskConfig } from "./task_config.ts";
+
+/** File name of E inside a run folder (when not given by `--gaze.estimator`). */
+export const GAZE_ESTIMATOR_FILE = "gaze_estimator.safetensors";
+
+/** E of a run (see the module documentation). */
+async function gazeEstimator(
+  s: RunSession<GazeGANTaskConfig>,
+  source: string,
+  print: (m: string) => void,
+): Promise<Estimator> {
+  const { gaze, eval: ev } = s.config;
+  if (gaze.estimator !== "") return await loadEstimator(gaze.estimator, "gaze_E");
+  const file = `${s.run.paths.dir}/${GAZE_ESTIMATOR_FILE}`;
+  const exists = await Deno.stat(file).then(() => true, () => false);
+  if (s.checkpoint && !exists) {
+    throw new Error(`${file}: missing; this GazeGAN run needs the estimator E it used`);
+  }
+  if (!exists) {
+    const ds = await Dataset.open(source);
+    try {
+      if (!s.quiet) print(`gaze E: the estimator trained on ${source} (eval.* settings)`);
+      const o = await obtainEstimator(ds, {
+        config: estimatorSettings(ev),
+        cacheDir: ev.cache === "" ? false : ev.cache,
+        namespace: "psi_E_train",
+        label: "gaze estimator E (synthetic)",
+        quiet: s.quiet,
+        log: print,
+      });
+      try {
+        await saveEstimator(o.est, file);
+      } finally {
+        o.est.net.dispose();
+      }
+    } finally {
+      ds.close();
+    }
+  }
+  return await loadEstimator(file, "gaze_E");
+}
+
+/**
+ * Runs `train-gazegan` for `argv`.
+ *
+ * @returns what happened, or `undefined` after printing `--help`.
+ */
+export function trainGazeGAN(
+  argv: readonly string[],
+  options: TrainCycleOptions = {},
+): Promise<TrainCycleResult | undefined> {
+  return trainCycleTask<GazeGANTaskConfig>(
+    {
+      task: "train-gazegan",
+      title: "GazeGAN",
+      config: GAZEGAN_CONFIG,
+      build: async (s, { shape, source, print }) => {
+        const est = await gazeEstimator(s, source, print);
+        try {
+          const part = methodPart<GazeGANOverrides>(
+            s.config as unknown as Record<string, unknown>,
+            GAZEGAN_DEFAULTS,
+          );
+          const gan = GazeGAN.create(part, { seed: s.seeds.seed, shape, estimator: est });
+          gan.adopt(est.net);
+          return gan;
+        } catch (e) {
+          est.net.dispose();
+          throw e;
+        }
+      },
+      show: ["loss_G_adv", "loss_F_adv", "loss_cyc", "loss_gaze", "loss_D_Y", "loss_D_X"],
+      describe: (gan: CycleGAN) => {
+        const g = (gan as GazeGAN).config.gaze;
+        return `${describeCycle(gan)} Gaze cycle term: ${g.weight} x ${g.loss} distance of the ` +
+          `frozen estimator E (${
+            g.estimator === "" ? "the protocol's raw-synthetic estimator" : g.estimator
+          }).`;
+      },
+    },
+    argv,
+    options,
+  );
+}

@@ -1,0 +1,42 @@
+/**
+ * `deno task train-cyclegan`: trains CycleGAN (`lib/methods/cyclegan/`), evaluates G with the gaze
+ * protocol and writes the run's report; prints the report's path. Built like `train-simgan`.
+ *
+ * ```sh
+ * deno task train-cyclegan                                   # quick preset, default data sets
+ * deno task train-cyclegan --preset smoke --no-eval          # seconds
+ * deno task train-cyclegan --resume runs/cyclegan-20261115-142310 --steps 800
+ * deno task train-cyclegan --help                            # every flag, per preset
+ * ```
+ *
+ * @module
+ */
+import { formatUsage } from "../lib/train/args.ts";
+import { CYCLE_FLAG_ALIASES } from "../lib/methods/cyclegan/task_config.ts";
+import { CYCLEGAN_CONFIG, trainCycleGAN } from "../lib/methods/cyclegan/mod.ts";
+import { runTask, taskExitCode } from "../lib/util/cli.ts";
+
+/** The usage text: the harness's, plus the task's short flags. */
+export const USAGE = `${formatUsage(CYCLEGAN_CONFIG, { task: "train-cyclegan" })}
+
+Short flags:
+${Object.entries(CYCLE_FLAG_ALIASES).map(([k, v]) => `  ${k.padEnd(12)}= ${v}`).join("\n")}`;
+
+/**
+ * Runs the task for `argv` and returns its exit code: 0 done, 130 interrupted (checkpoint
+ * written), 2 bad flags or data sets (the message lists what is valid), 1 any other failure.
+ */
+export async function main(argv: readonly string[]): Promise<number> {
+  return await taskExitCode("train-cyclegan", USAGE, async () => {
+    const result = await trainCycleGAN(argv);
+    return result?.exitCode ?? 0;
+  });
+}
+
+if (import.meta.main) {
+  await runTask(
+    "train-cyclegan",
+    USAGE,
+    async () => (await trainCycleGAN(Deno.args))?.exitCode ?? 0,
+  );
+}

@@ -1,0 +1,231 @@
+/**
+ * `deno task train-cyclegan` and `deno task train-gazegan` end to end, in process, on tiny
+ * generated data in a temp folder: a smoke run of each that writes every file of a run (with
+ * the evaluation and the report), an exact resume of CycleGAN (2 + 2 steps == 4 straight, pools
+ * in the checkpoint), `eval-gaze --refiner` on a GazeGAN run, and unknown flags exiting 2. A few
+ * seconds on two CPU cores. Every test makes its own temp folder and removes it.
+ */
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs-core";
+import { initBackend } from "../../lib/backend/mod.ts";
+import { makeDataset } from "../../lib/data/dataset.ts";
+import { readGazeEval } from "../../lib/eval/eval_file.ts";
+import { trainCycleGAN, type TrainCycleOptions } from "../../lib/methods/cyclegan/mod.ts";
+import { GAZE_ESTIMATOR_FILE, trainGazeGAN } from "../../lib/methods/gazegan/mod.ts";
+import { readCheckpoint } from "../../lib/train/checkpoint.ts";
+import { readMetrics } from "../../lib/train/run.ts";
+import { main as cycleMain } from "../../tasks/train_cyclegan.ts";
+import { main as gazeMain } from "../../tasks/train_gazegan.ts";
+import { main as evalMain } from "../../tasks/eval_gaze.ts";
+
+await initBackend({ backend: "wasm" });
+
+interface Fixture {
+  root: string;
+  data: { syn: string; tgt: string; tgtTest: string; synTest: string };
+  smoke: string[];
+}
+
+async function withFixture(f: (fx: Fixture) => Promise<void>): Promise<void> {
+  const root = await Deno.makeTempDir({ prefix: "eyegan-cyclegan-task-" });
+  try {
+    const data = {
+      syn: `${root}/syn`,
+      tgt: `${root}/tgt`,
+      tgtTest: `${root}/tgt-test`,
+      synTest: `${root}/syn-test`,
+    };
+    await makeDataset(data.syn, { domain: "synthetic", n: 24, seed: 1, split: "train" });
+    await makeDataset(data.tgt, { domain: "real", n: 24, seed: 1, split: "train" });
+    await makeDataset(data.tgtTest, { domain: "real", n: 12, seed: 1, split: "test" });
+    await makeDataset(data.synTest, { domain: "synthetic", n: 12, seed: 1, split: "test" });
+    const smoke = [
+      "--preset",
+      "smoke",
+      "--source",
+      data.syn,
+      "--target",
+      data.tgt,
+      "--targetTest",
+      data.tgtTest,
+      "--syntheticTest",
+      data.synTest,
+      "--eval.cache",
+      `${root}/cache`,
+      "--quiet",
+    ];
+    await f({ root, data, smoke });
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+}
+
+function quiet(): TrainCycleOptions & { lines: string[] } {
+  const lines: string[] = [];
+  return {
+    lines,
+    print: (m) => void lines.push(m),
+    output: (m) => void lines.push(m),
+    git: { commit: "unknown", reason: "test" },
+    catchSigint: false,
+  };
+}
+
+async function captured<T>(f: () => Promise<T>): Promise<{ value: T; text: string }> {
+  const parts: string[] = [];
+  const { error, log } = console;
+  console.error = (...a: unknown[]) => void parts.push(a.join(" "));
+  console.log = (...a: unknown[]) => void parts.push(a.join(" "));
+  try {
+    return { value: await f(), text: parts.join("\n") };
+  } finally {
+    console.error = error;
+    console.log = log;
+  }
+}
+
+const LOSSES = [
+  "loss_G_adv",
+  "loss_F_adv",
+  "loss_cyc",
+  "loss_id",
+  "loss_G",
+  "loss_D_Y",
+  "loss_D_X",
+];
+
+/** Checks every file of a finished smoke run (4 steps, samples and checkpoints every 2). */
+async function checkRun(
+  dir: string,
+  method: string,
+  title: string,
+  losses: string[],
+  lines: string[],
+): Promise<void> {
+  for (const f of ["config.json", "env.json", "metrics.jsonl", "eval.json", "report.html"]) {
+    assert.ok((await Deno.stat(`${dir}/${f}`)).isFile, f);
+  }
+  const ckpt = await readCheckpoint(`${dir}/checkpoints/latest.safetensors`);
+  assert.equal(ckpt.step, 4);
+  for (const n of ["G", "F", "D_Y", "D_X"]) assert.ok(ckpt.networks[n], `network ${n}`);
+  assert.ok(ckpt.arrays.pool_Y && ckpt.arrays.pool_X, "pools in the checkpoint");
+  const samples = [...Deno.readDirSync(`${dir}/samples`)].map((e) => e.name).sort();
+  assert.deepEqual(samples, ["step-000002.png", "step-000004.png"]);
+  const png = await Deno.readFile(`${dir}/samples/step-000004.png`);
+  assert.deepEqual([...png.subarray(1, 4)], [0x50, 0x4e, 0x47]);
+  const config = JSON.parse(await Deno.readTextFile(`${dir}/config.json`));
+  assert.equal(config.method, method);
+  assert.equal(config.preset, "smoke");
+  const metrics = await readMetrics(`${dir}/metrics.jsonl`);
+  assert.deepEqual(metrics.map((m) => m.step), [1, 2, 3, 4]);
+  for (const m of metrics) {
+    for (const k of losses) assert.ok(Number.isFinite(m[k]), `step ${m.step} ${k} = ${m[k]}`);
+  }
+  const ev = await readGazeEval(`${dir}/eval.json`);
+  assert.equal(ev.refiner.name, title);
+  assert.ok(Number.isFinite(ev.gaze.refined.test_error.meanDeg));
+  const html = await Deno.readTextFile(`${dir}/report.html`);
+  for (
+    const text of [
+      "Evaluation",
+      `${title} refinement`,
+      `${title} both directions`,
+      "F(G(x))",
+      "G(F(y))",
+    ]
+  ) {
+    assert.ok(html.includes(text), `report has '${text}'`);
+  }
+  assert.ok(lines.some((l) => l === `report: ${dir}/report.html`), "prints the path");
+}
+
+Deno.test("train-cyclegan smoke: every file, pools in the checkpoint, evaluation, report; exact resume", (t) =>
+  withFixture(async ({ root, smoke }) => {
+    const run = `${root}/smoke`;
+    await t.step("smoke run", async () => {
+      const before = tf.memory().numTensors;
+      const o = quiet();
+      const result = await trainCycleGAN([...smoke, "--out", run], o);
+      assert.equal(tf.memory().numTensors, before, "no tensors leak");
+      assert.equal(result?.exitCode, 0);
+      assert.equal(result?.step, 4);
+      await checkRun(run, "cyclegan", "CycleGAN", LOSSES, o.lines);
+    });
+    await t.step("--resume continues exactly: 2 + 2 steps == 4 straight", async () => {
+      const args = [...smoke, "--no-eval"];
+      await trainCycleGAN([...args, "--steps", "2", "--out", `${root}/halves`], quiet());
+      const resumed = await trainCycleGAN(
+        ["--resume", `${root}/halves`, "--steps", "4", "--quiet"],
+        quiet(),
+      );
+      assert.equal(resumed?.step, 4);
+      const a = await readMetrics(`${run}/metrics.jsonl`);
+      const b = await readMetrics(`${root}/halves/metrics.jsonl`);
+      assert.deepEqual(b.map((m) => m.step), a.map((m) => m.step));
+      for (let i = 0; i < a.length; i++) {
+        for (const k of LOSSES) {
+          assert.ok(
+            Math.abs(a[i][k] - b[i][k]) <= 1e-5,
+            `step ${a[i].step} ${k}: ${a[i][k]} vs ${b[i][k]}`,
+          );
+        }
+      }
+    });
+  }));
+
+Deno.test("train-gazegan smoke: E from the protocol's cache, every file, report; eval-gaze --refiner", () =>
+  withFixture(async ({ root, data, smoke }) => {
+    const run = `${root}/smoke`;
+    const before = tf.memory().numTensors;
+    const o = quiet();
+    const result = await trainGazeGAN([...smoke, "--out", run], o);
+    assert.equal(tf.memory().numTensors, before, "no tensors leak");
+    assert.equal(result?.exitCode, 0);
+    assert.ok((await Deno.stat(`${run}/${GAZE_ESTIMATOR_FILE}`)).isFile, "E copied to the run");
+    await checkRun(run, "gazegan", "GazeGAN", [...LOSSES, "loss_gaze"], o.lines);
+
+    const evalOut = `${root}/eval-refiner`;
+    const code = await captured(() =>
+      evalMain([
+        "--refiner",
+        run,
+        "--out",
+        evalOut,
+        "--synthetic",
+        data.syn,
+        "--target-train",
+        data.tgt,
+        "--target-test",
+        data.tgtTest,
+        "--steps",
+        "4",
+        "--width",
+        "0.25",
+        "--batch",
+        "8",
+        "--classifier-steps",
+        "4",
+        "--realism-limit",
+        "16",
+        "--cache",
+        `${root}/cache`,
+        "--no-report",
+        "--quiet",
+      ])
+    );
+    assert.equal(code.value, 0, code.text);
+    assert.equal((await readGazeEval(`${evalOut}/eval.json`)).refiner.name, "GazeGAN");
+  }));
+
+Deno.test("train-cyclegan / train-gazegan: unknown flags exit 2 with the valid ones", async () => {
+  const c = await captured(() => cycleMain(["--lamdaCycle", "3"]));
+  assert.equal(c.value, 2);
+  assert.match(c.text, /unknown flag --lamdaCycle/);
+  for (const flag of ["--preset", "--lambdaCycle", "--poolSize", "--source", "--eval.steps"]) {
+    assert.ok(c.text.includes(flag), `lists ${flag}`);
+  }
+  const g = await captured(() => gazeMain(["--gaze.weigth", "3"]));
+  assert.equal(g.value, 2);
+  assert.match(g.text, /unknown flag --gaze\.weigth/);
+  assert.match(g.text, /--gaze\.estimator/);
+});
