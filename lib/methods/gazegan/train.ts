@@ -9,11 +9,9 @@
  *
  * @module
  */
-import { Dataset } from "../../data/dataset.ts";
-import { obtainEstimator } from "../../eval/estimator_cache.ts";
-import { type Estimator, loadEstimator, saveEstimator } from "../../gaze/estimator.ts";
+import type { Estimator } from "../../gaze/estimator.ts";
 import type { RunSession } from "../../train/session.ts";
-import { estimatorSettings } from "../simgan/train.ts";
+import { runEstimatorFile } from "../simgan/train.ts";
 import {
   describeCycle,
   methodPart,
@@ -30,40 +28,19 @@ import { GAZEGAN_CONFIG, type GazeGANTaskConfig } from "./task_config.ts";
 export const GAZE_ESTIMATOR_FILE = "gaze_estimator.safetensors";
 
 /** E of a run (see the module documentation). */
-async function gazeEstimator(
+function gazeEstimator(
   s: RunSession<GazeGANTaskConfig>,
   source: string,
   print: (m: string) => void,
 ): Promise<Estimator> {
-  const { gaze, eval: ev } = s.config;
-  if (gaze.estimator !== "") return await loadEstimator(gaze.estimator, "gaze_E");
-  const file = `${s.run.paths.dir}/${GAZE_ESTIMATOR_FILE}`;
-  const exists = await Deno.stat(file).then(() => true, () => false);
-  if (s.checkpoint && !exists) {
-    throw new Error(`${file}: missing; this GazeGAN run needs the estimator E it used`);
-  }
-  if (!exists) {
-    const ds = await Dataset.open(source);
-    try {
-      if (!s.quiet) print(`gaze E: the estimator trained on ${source} (eval.* settings)`);
-      const o = await obtainEstimator(ds, {
-        config: estimatorSettings(ev),
-        cacheDir: ev.cache === "" ? false : ev.cache,
-        namespace: "psi_E_train",
-        label: "gaze estimator E (synthetic)",
-        quiet: s.quiet,
-        log: print,
-      });
-      try {
-        await saveEstimator(o.est, file);
-      } finally {
-        o.est.net.dispose();
-      }
-    } finally {
-      ds.close();
-    }
-  }
-  return await loadEstimator(file, "gaze_E");
+  return runEstimatorFile(s, {
+    given: s.config.gaze.estimator,
+    file: GAZE_ESTIMATOR_FILE,
+    namespace: "gaze_E",
+    label: "gaze estimator E",
+    source,
+    print,
+  });
 }
 
 /**

@@ -235,28 +235,47 @@ async function precheck(
   await checkSimganData(simganDataDirs(values), { ...options, quiet: flags.quiet });
 }
 
-/** psi's frozen network for psi `features` (see the module documentation). */
-async function psiEstimator(
-  s: RunSession<SimGANTaskConfig>,
-  source: string,
-  print: (m: string) => void,
+/**
+ * A frozen estimator a run depends on (SimGAN's psi `features`, GazeGAN's E): the file given by
+ * a flag, else the evaluation protocol's raw-synthetic estimator, trained on `source` with the
+ * `eval.*` settings (or taken from the estimator cache), copied into the run folder as `file` so
+ * that a resume uses the very same network.
+ *
+ * @throws if a resumed run's copy is missing.
+ */
+export async function runEstimatorFile(
+  s: RunSession<{ eval: SimGANTaskConfig["eval"] }>,
+  options: {
+    /** `--psi.estimator` / `--gaze.estimator`; "" when not given. */
+    given: string;
+    /** File name inside the run folder. */
+    file: string;
+    /** tfjs variable namespace of the loaded network. */
+    namespace: string;
+    /** What the network is for, in messages. */
+    label: string;
+    source: string;
+    print: (m: string) => void;
+  },
 ): Promise<Estimator> {
-  const { psi, eval: ev } = s.config;
-  if (psi.estimator !== "") return await loadEstimator(psi.estimator, "psi_E");
-  const file = `${s.run.paths.dir}/${PSI_ESTIMATOR_FILE}`;
+  const { given, namespace, label, source, print } = options;
+  if (given !== "") return await loadEstimator(given, namespace);
+  const ev = s.config.eval;
+  const file = `${s.run.paths.dir}/${options.file}`;
   const exists = await Deno.stat(file).then(() => true, () => false);
   if (s.checkpoint && !exists) {
-    throw new Error(`${file}: missing; psi 'features' of this run needs the estimator it used`);
+    throw new Error(`${file}: missing; the ${label} of this run must be the one it started with`);
   }
   if (!exists) {
     const ds = await Dataset.open(source);
     try {
-      if (!s.quiet) print(`psi 'features': the estimator trained on ${source} (eval.* settings)`);
+      if (!s.quiet) print(`${label}: the estimator trained on ${source} (eval.* settings)`);
       const o = await obtainEstimator(ds, {
         config: estimatorSettings(ev),
         cacheDir: ev.cache === "" ? false : ev.cache,
+        // one cache namespace for every such use: psi and E share the same trained estimator
         namespace: "psi_E_train",
-        label: "psi estimator (synthetic)",
+        label: `${label} (synthetic)`,
         quiet: s.quiet,
         log: print,
       });
@@ -269,7 +288,23 @@ async function psiEstimator(
       ds.close();
     }
   }
-  return await loadEstimator(file, "psi_E");
+  return await loadEstimator(file, namespace);
+}
+
+/** psi's frozen network for psi `features` (see the module documentation). */
+function psiEstimator(
+  s: RunSession<SimGANTaskConfig>,
+  source: string,
+  print: (m: string) => void,
+): Promise<Estimator> {
+  return runEstimatorFile(s, {
+    given: s.config.psi.estimator,
+    file: PSI_ESTIMATOR_FILE,
+    namespace: "psi_E",
+    label: "psi 'features' estimator",
+    source,
+    print,
+  });
 }
 
 /** The report's SimGAN section: the refinement grid and how the run was trained. */
