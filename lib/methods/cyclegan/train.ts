@@ -16,7 +16,6 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { formatEvalSummary, type GazeEvalFile } from "../../eval/eval_file.ts";
-import { runGazeProtocol } from "../../eval/protocol.ts";
 import type { Refiner } from "../../eval/refiner.ts";
 import type { PixelImage } from "../../image/grid.ts";
 import type { Network } from "../../nn/network.ts";
@@ -46,7 +45,7 @@ import {
 } from "../simgan/samples.ts";
 import { ImageStream, streamSource, type StreamState } from "../simgan/source.ts";
 import {
-  estimatorSettings,
+  evaluateRun,
   KEEP_CHECKPOINTS,
   SAMPLE_COUNT,
   type TrainSimGANOptions,
@@ -378,19 +377,7 @@ export async function trainCycleTask<C extends LoopSettings & CycleDataSettings 
         name: spec.title,
         source: { run: s.run.paths.dir, step: result.step, live: true },
       });
-      const ev = cfg.eval;
-      evalResult = await runGazeProtocol(refiner, {
-        runDir: s.run.paths.dir,
-        data: dirs.protocol,
-        estimator: estimatorSettings(ev),
-        turing: { steps: ev.classifierSteps },
-        realismLimit: ev.realismLimit,
-        cacheDir: ev.cache === "" ? false : ev.cache,
-        quiet: s.quiet,
-        log: print,
-        command,
-        backend: { name: s.backend.name, device: s.backend.device, versions: s.backend.versions },
-      });
+      evalResult = await evaluateRun(s, refiner, { data: dirs.protocol, print, command });
       output(formatEvalSummary(evalResult));
     }
     const step = result.step;

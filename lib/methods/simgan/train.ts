@@ -31,7 +31,8 @@
 import { Dataset } from "../../data/dataset.ts";
 import { formatEvalSummary, type GazeEvalFile } from "../../eval/eval_file.ts";
 import { obtainEstimator } from "../../eval/estimator_cache.ts";
-import { runGazeProtocol } from "../../eval/protocol.ts";
+import { type ProtocolData, runGazeProtocol } from "../../eval/protocol.ts";
+import type { Refiner } from "../../eval/refiner.ts";
 import { type Estimator, loadEstimator, saveEstimator } from "../../gaze/estimator.ts";
 import type { Report } from "../../report/report.ts";
 import { comparisonGrid, writeRunReport } from "../../report/run_report.ts";
@@ -233,6 +234,30 @@ async function precheck(
   if (flags.help || flags.resume !== undefined) return;
   const { values } = resolveConfig(SIMGAN_CONFIG, { preset: flags.preset, overrides });
   await checkSimganData(simganDataDirs(values), { ...options, quiet: flags.quiet });
+}
+
+/**
+ * The evaluation protocol at the end of a training run, with the run's `eval.*` settings, its
+ * backend and the shared estimator cache. Used by every method's training task.
+ */
+export function evaluateRun(
+  s: RunSession<{ eval: SimGANTaskConfig["eval"] }>,
+  refiner: Refiner,
+  options: { data: ProtocolData; print: (m: string) => void; command: string },
+): Promise<GazeEvalFile> {
+  const ev = s.config.eval;
+  return runGazeProtocol(refiner, {
+    runDir: s.run.paths.dir,
+    data: options.data,
+    estimator: estimatorSettings(ev),
+    turing: { steps: ev.classifierSteps },
+    realismLimit: ev.realismLimit,
+    cacheDir: ev.cache === "" ? false : ev.cache,
+    quiet: s.quiet,
+    log: options.print,
+    command: options.command,
+    backend: { name: s.backend.name, device: s.backend.device, versions: s.backend.versions },
+  });
 }
 
 /**
@@ -449,19 +474,7 @@ export async function trainSimGAN(
         name: "SimGAN",
         source: { run: s.run.paths.dir, step: result.step, live: true },
       });
-      const ev = cfg.eval;
-      evalResult = await runGazeProtocol(refiner, {
-        runDir: s.run.paths.dir,
-        data: dirs.protocol,
-        estimator: estimatorSettings(ev),
-        turing: { steps: ev.classifierSteps },
-        realismLimit: ev.realismLimit,
-        cacheDir: ev.cache === "" ? false : ev.cache,
-        quiet: s.quiet,
-        log: print,
-        command,
-        backend: { name: s.backend.name, device: s.backend.device, versions: s.backend.versions },
-      });
+      evalResult = await evaluateRun(s, refiner, { data: dirs.protocol, print, command });
       output(formatEvalSummary(evalResult));
     }
     const { path } = await writeRunReport(s.run.paths.dir, {
