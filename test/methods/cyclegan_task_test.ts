@@ -8,80 +8,21 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../../lib/backend/mod.ts";
-import { makeDataset } from "../../lib/data/dataset.ts";
 import { readGazeEval } from "../../lib/eval/eval_file.ts";
-import { trainCycleGAN, type TrainCycleOptions } from "../../lib/methods/cyclegan/mod.ts";
+import { trainCycleGAN } from "../../lib/methods/cyclegan/mod.ts";
 import { GAZE_ESTIMATOR_FILE, trainGazeGAN } from "../../lib/methods/gazegan/mod.ts";
 import { readCheckpoint } from "../../lib/train/checkpoint.ts";
 import { readMetrics } from "../../lib/train/run.ts";
 import { main as cycleMain } from "../../tasks/train_cyclegan.ts";
 import { main as gazeMain } from "../../tasks/train_gazegan.ts";
 import { main as evalMain } from "../../tasks/eval_gaze.ts";
+import { captured, type Fixture, quiet, withFixture } from "./task_fixture.ts";
 
 await initBackend({ backend: "wasm" });
 
-interface Fixture {
-  root: string;
-  data: { syn: string; tgt: string; tgtTest: string; synTest: string };
-  smoke: string[];
-}
-
-async function withFixture(f: (fx: Fixture) => Promise<void>): Promise<void> {
-  const root = await Deno.makeTempDir({ prefix: "eyegan-cyclegan-task-" });
-  try {
-    const data = {
-      syn: `${root}/syn`,
-      tgt: `${root}/tgt`,
-      tgtTest: `${root}/tgt-test`,
-      synTest: `${root}/syn-test`,
-    };
-    await makeDataset(data.syn, { domain: "synthetic", n: 24, seed: 1, split: "train" });
-    await makeDataset(data.tgt, { domain: "real", n: 24, seed: 1, split: "train" });
-    await makeDataset(data.tgtTest, { domain: "real", n: 12, seed: 1, split: "test" });
-    await makeDataset(data.synTest, { domain: "synthetic", n: 12, seed: 1, split: "test" });
-    const smoke = [
-      "--preset",
-      "smoke",
-      "--source",
-      data.syn,
-      "--target",
-      data.tgt,
-      "--targetTest",
-      data.tgtTest,
-      "--syntheticTest",
-      data.synTest,
-      "--eval.cache",
-      `${root}/cache`,
-      "--quiet",
-    ];
-    await f({ root, data, smoke });
-  } finally {
-    await Deno.remove(root, { recursive: true });
-  }
-}
-
-function quiet(): TrainCycleOptions & { lines: string[] } {
-  const lines: string[] = [];
-  return {
-    lines,
-    print: (m) => void lines.push(m),
-    output: (m) => void lines.push(m),
-    git: { commit: "unknown", reason: "test" },
-    catchSigint: false,
-  };
-}
-
-async function captured<T>(f: () => Promise<T>): Promise<{ value: T; text: string }> {
-  const parts: string[] = [];
-  const { error, log } = console;
-  console.error = (...a: unknown[]) => void parts.push(a.join(" "));
-  console.log = (...a: unknown[]) => void parts.push(a.join(" "));
-  try {
-    return { value: await f(), text: parts.join("\n") };
-  } finally {
-    console.error = error;
-    console.log = log;
-  }
+/** A fresh temp folder with this file's tiny data sets (see `task_fixture.ts`). */
+function fixture(f: (fx: Fixture) => Promise<void>): Promise<void> {
+  return withFixture({ prefix: "eyegan-cyclegan-task-", train: 24, test: 12 }, f);
 }
 
 const LOSSES = [
@@ -140,7 +81,7 @@ async function checkRun(
 }
 
 Deno.test("train-cyclegan smoke: every file, pools in the checkpoint, evaluation, report; exact resume", (t) =>
-  withFixture(async ({ root, smoke }) => {
+  fixture(async ({ root, smoke }) => {
     const run = `${root}/smoke`;
     await t.step("smoke run", async () => {
       const before = tf.memory().numTensors;
@@ -174,7 +115,7 @@ Deno.test("train-cyclegan smoke: every file, pools in the checkpoint, evaluation
   }));
 
 Deno.test("train-gazegan smoke: E from the protocol's cache, every file, report; eval-gaze --refiner", () =>
-  withFixture(async ({ root, data, smoke }) => {
+  fixture(async ({ root, data, smoke }) => {
     const run = `${root}/smoke`;
     const before = tf.memory().numTensors;
     const o = quiet();

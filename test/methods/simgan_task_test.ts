@@ -23,7 +23,6 @@ import {
   SIMGAN_CONFIG,
   simganDataDirs,
   trainSimGAN,
-  type TrainSimGANOptions,
 } from "../../lib/methods/simgan/mod.ts";
 import {
   type Checkpoint,
@@ -35,84 +34,19 @@ import { resolveConfig } from "../../lib/train/config.ts";
 import { readMetrics } from "../../lib/train/run.ts";
 import { main as trainMain } from "../../tasks/train_simgan.ts";
 import { main as evalMain } from "../../tasks/eval_gaze.ts";
+import { captured, type Fixture, quiet, withFixture } from "./task_fixture.ts";
 
 await initBackend({ backend: "wasm" });
 
-/** A test's temp folder: tiny data sets, and the flags of a smoke run on them. */
-interface Fixture {
-  /** The temp folder (removed after the test). */
-  root: string;
-  /** Data sets: synthetic and real training sets, and their test sets. */
-  data: { syn: string; tgt: string; tgtTest: string; synTest: string };
-  /** Flags of a smoke run on the data, evaluation settings tiny, cache in the temp folder. */
-  smoke: string[];
-}
-
-/** Runs `f` with a fresh {@link Fixture}, and removes its folder afterwards, pass or fail. */
-async function withFixture(f: (fx: Fixture) => Promise<void>): Promise<void> {
-  const root = await Deno.makeTempDir({ prefix: "eyegan-simgan-task-" });
-  try {
-    const data = {
-      syn: `${root}/syn`,
-      tgt: `${root}/tgt`,
-      tgtTest: `${root}/tgt-test`,
-      synTest: `${root}/syn-test`,
-    };
-    await makeDataset(data.syn, { domain: "synthetic", n: 40, seed: 1, split: "train" });
-    await makeDataset(data.tgt, { domain: "real", n: 40, seed: 1, split: "train" });
-    await makeDataset(data.tgtTest, { domain: "real", n: 16, seed: 1, split: "test" });
-    await makeDataset(data.synTest, { domain: "synthetic", n: 16, seed: 1, split: "test" });
-    const smoke = [
-      "--preset",
-      "smoke",
-      "--source",
-      data.syn,
-      "--target",
-      data.tgt,
-      "--targetTest",
-      data.tgtTest,
-      "--syntheticTest",
-      data.synTest,
-      "--eval.cache",
-      `${root}/cache`,
-      "--quiet",
-    ];
-    await f({ root, data, smoke });
-  } finally {
-    await Deno.remove(root, { recursive: true });
-  }
-}
-
-/** Quiet options that keep the messages and outputs. */
-function quiet(): TrainSimGANOptions & { lines: string[] } {
-  const lines: string[] = [];
-  return {
-    lines,
-    print: (m) => void lines.push(m),
-    output: (m) => void lines.push(m),
-    git: { commit: "unknown", reason: "test" },
-    catchSigint: false,
-  };
-}
-
-/** Runs `f` with `console.error` (and `console.log`) captured; returns its result and the text. */
-async function captured<T>(f: () => Promise<T>): Promise<{ value: T; text: string }> {
-  const parts: string[] = [];
-  const { error, log } = console;
-  console.error = (...a: unknown[]) => void parts.push(a.join(" "));
-  console.log = (...a: unknown[]) => void parts.push(a.join(" "));
-  try {
-    return { value: await f(), text: parts.join("\n") };
-  } finally {
-    console.error = error;
-    console.log = log;
-  }
+/** A fresh temp folder with this file's tiny data sets (see `task_fixture.ts`). */
+function fixture(f: (fx: Fixture) => Promise<void>): Promise<void> {
+  return withFixture({ prefix: "eyegan-simgan-task-", train: 40, test: 16 }, f);
 }
 
 const LOSSES = ["loss_R_reg", "loss_R_adv", "loss_R", "loss_D", "acc_real", "acc_refined"];
 
 Deno.test("train-simgan smoke: every file of the run, evaluation, report; eval-gaze --refiner on it", (t) =>
-  withFixture(async ({ root, data, smoke }) => {
+  fixture(async ({ root, data, smoke }) => {
     const smokeRun = `${root}/smoke`;
     await t.step(
       "train-simgan smoke: every file of the run, evaluation, report; no leaked tensors",
@@ -217,7 +151,7 @@ Deno.test("train-simgan smoke: every file of the run, evaluation, report; eval-g
   }));
 
 Deno.test("train-simgan --resume continues exactly: 3 + 3 steps == 6 straight", () =>
-  withFixture(async ({ root, smoke }) => {
+  fixture(async ({ root, smoke }) => {
     const args = [...smoke, "--no-eval"];
     await trainSimGAN([...args, "--out", `${root}/straight`], quiet());
     await trainSimGAN([...args, "--steps", "3", "--out", `${root}/halves`], quiet());
@@ -241,7 +175,7 @@ Deno.test("train-simgan --resume continues exactly: 3 + 3 steps == 6 straight", 
   }));
 
 Deno.test("train-simgan interrupted (as by Ctrl-C): checkpoint, no evaluation, exit 130; resume ends it", () =>
-  withFixture(async ({ root, smoke }) => {
+  fixture(async ({ root, smoke }) => {
     const out = `${root}/interrupted`;
     const stop = new AbortController();
     const o = quiet();
@@ -266,7 +200,7 @@ Deno.test("train-simgan interrupted (as by Ctrl-C): checkpoint, no evaluation, e
   }));
 
 Deno.test("train-simgan: unknown flags and bad data sets exit 2 with a clear message", () =>
-  withFixture(async ({ root, data, smoke }) => {
+  fixture(async ({ root, data, smoke }) => {
     const unknown = await captured(() => trainMain(["--lamda", "3"]));
     assert.equal(unknown.value, 2);
     assert.match(unknown.text, /unknown flag --lamda \(did you mean --lambda\?\)/);
@@ -296,7 +230,7 @@ Deno.test("train-simgan: unknown flags and bad data sets exit 2 with a clear mes
   }));
 
 Deno.test("train-simgan --real: unlabelled real images are the training target; realism against them", () =>
-  withFixture(async ({ root, data, smoke }) => {
+  fixture(async ({ root, data, smoke }) => {
     const real = `${root}/real`;
     await makeDataset(real, { domain: "real", n: 24, seed: 3, split: "unlabelled" });
     const dirs = simganDataDirs(
@@ -320,7 +254,7 @@ Deno.test("train-simgan --real: unlabelled real images are the training target; 
   }));
 
 Deno.test("train-simgan --psi features without a file: the protocol's synthetic estimator", () =>
-  withFixture(async ({ root, smoke }) => {
+  fixture(async ({ root, smoke }) => {
     const out = `${root}/features`;
     const lines = quiet();
     const r = await trainSimGAN([...smoke, "--psi", "features", "--no-eval", "--out", out], lines);
@@ -333,7 +267,7 @@ Deno.test("train-simgan --psi features without a file: the protocol's synthetic 
   }));
 
 Deno.test("short flags and default data sets", () =>
-  withFixture(async ({ data }) => {
+  fixture(async ({ data }) => {
     assert.deepEqual(expandSimganArgs(["--psi=stats", "--no-eval", "--lambda", "2"]), [
       "--psi.name=stats",
       "--eval.enabled=false",
@@ -371,7 +305,7 @@ async function runFolderSnapshot(dir: string): Promise<Record<string, Uint8Array
 }
 
 Deno.test("train-simgan --resume of a checkpoint that does not fit: CheckpointError naming file and field; the run folder unchanged", () =>
-  withFixture(async ({ root, smoke }) => {
+  fixture(async ({ root, smoke }) => {
     const out = `${root}/run`;
     const r = await trainSimGAN([...smoke, "--no-eval", "--steps", "3", "--out", out], quiet());
     assert.equal(r?.step, 3);
