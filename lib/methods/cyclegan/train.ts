@@ -17,7 +17,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { formatEvalSummary, type GazeEvalFile } from "../../eval/eval_file.ts";
 import type { Refiner } from "../../eval/refiner.ts";
-import type { PixelImage } from "../../image/grid.ts";
 import type { Network } from "../../nn/network.ts";
 import type { ResnetGeneratorConfig } from "../../nn/networks/resnet_generator.ts";
 import { buildNetwork } from "../../nn/registry.ts";
@@ -42,11 +41,12 @@ import {
   rowsToTiles,
   type SampleImages,
   type SampleRow,
+  splitImages,
 } from "../simgan/samples.ts";
 import { ImageStream, streamSource, type StreamState } from "../simgan/source.ts";
 import {
   evaluateRun,
-  KEEP_CHECKPOINTS,
+  loopSettings,
   SAMPLE_COUNT,
   type TrainSimGANOptions,
 } from "../simgan/train.ts";
@@ -158,16 +158,6 @@ export function methodPart<T>(values: Record<string, unknown>, defaults: object)
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(defaults)) if (key in values) out[key] = values[key];
   return out as T;
-}
-
-function splitImages(bytes: Uint8Array, shape: ImageShape): PixelImage[] {
-  const per = shape.height * shape.width * shape.channels;
-  return Array.from({ length: bytes.length / per }, (_, i) => ({
-    width: shape.width,
-    height: shape.height,
-    channels: shape.channels as 1 | 3,
-    data: bytes.slice(i * per, (i + 1) * per),
-  }));
 }
 
 async function toBytes(t: tf.Tensor): Promise<Uint8Array> {
@@ -339,19 +329,7 @@ export async function trainCycleTask<C extends LoopSettings & CycleDataSettings 
     const samples = pickSamples(data.synthetic, data.target, shape, SAMPLE_COUNT);
 
     const result = await runTraining({
-      run: s.run,
-      totalSteps: cfg.steps,
-      startStep: s.startStep,
-      elapsedSeconds: s.checkpoint?.elapsedSeconds,
-      logEvery: cfg.logEvery,
-      sampleEvery: cfg.sampleEvery,
-      checkpointEvery: cfg.checkpointEvery,
-      quiet: s.quiet,
-      signal: options.signal,
-      catchSigint: options.catchSigint,
-      sink: options.sink,
-      print,
-      keepCheckpoints: KEEP_CHECKPOINTS,
+      ...loopSettings(s, options, print),
       show: spec.show,
       step: (i) => gan.step(i, source),
       save: () => {

@@ -44,7 +44,8 @@ export function pickSamples(
   return { synthetic: take(synthetic), target: take(target), shape };
 }
 
-function split(bytes: Uint8Array, shape: ImageShape): PixelImage[] {
+/** Splits `[N, H, W, C]` uint8 bytes into N images. */
+export function splitImages(bytes: Uint8Array, shape: ImageShape): PixelImage[] {
   const per = shape.height * shape.width * shape.channels;
   return Array.from({ length: bytes.length / per }, (_, i) => ({
     width: shape.width,
@@ -96,10 +97,13 @@ export async function refinementRows(
     diff[i] = Math.min(255, Math.abs(refined[i] - samples.synthetic[i]) * DIFF_GAIN);
   }
   return [
-    { label: "synthetic x", images: split(samples.synthetic, samples.shape) },
-    { label: labels.refined ?? "refined R(x)", images: split(refined, samples.shape) },
-    { label: `|R(x) - x| x${DIFF_GAIN}`, images: split(diff, samples.shape) },
-    { label: labels.target ?? "target y (unpaired)", images: split(samples.target, samples.shape) },
+    { label: "synthetic x", images: splitImages(samples.synthetic, samples.shape) },
+    { label: labels.refined ?? "refined R(x)", images: splitImages(refined, samples.shape) },
+    { label: `|R(x) - x| x${DIFF_GAIN}`, images: splitImages(diff, samples.shape) },
+    {
+      label: labels.target ?? "target y (unpaired)",
+      images: splitImages(samples.target, samples.shape),
+    },
   ];
 }
 

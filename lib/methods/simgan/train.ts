@@ -38,8 +38,8 @@ import type { Report } from "../../report/report.ts";
 import { comparisonGrid, writeRunReport } from "../../report/run_report.ts";
 import { parseRunArgs } from "../../train/args.ts";
 import { type Checkpoint, CheckpointError, restoreCheckpoint } from "../../train/checkpoint.ts";
-import { resolveConfig } from "../../train/config.ts";
-import { runTraining } from "../../train/loop.ts";
+import { type LoopSettings, resolveConfig } from "../../train/config.ts";
+import { runTraining, type TrainingOptions } from "../../train/loop.ts";
 import { type GitInfo, writeSampleGrid } from "../../train/run.ts";
 import { type RunSession, startRun } from "../../train/session.ts";
 import type { ProgressSink } from "../../util/progress.ts";
@@ -234,6 +234,33 @@ async function precheck(
   if (flags.help || flags.resume !== undefined) return;
   const { values } = resolveConfig(SIMGAN_CONFIG, { preset: flags.preset, overrides });
   await checkSimganData(simganDataDirs(values), { ...options, quiet: flags.quiet });
+}
+
+/**
+ * The `runTraining` settings every method's task shares: the run, its step counts and logging
+ * intervals from the config (`LoopSettings`), and the caller's interruption and output options.
+ */
+export function loopSettings(
+  s: RunSession<LoopSettings>,
+  options: Pick<TrainSimGANOptions, "signal" | "catchSigint" | "sink">,
+  print: (m: string) => void,
+): Omit<TrainingOptions, "step" | "save"> {
+  const cfg = s.config;
+  return {
+    run: s.run,
+    totalSteps: cfg.steps,
+    startStep: s.startStep,
+    elapsedSeconds: s.checkpoint?.elapsedSeconds,
+    logEvery: cfg.logEvery,
+    sampleEvery: cfg.sampleEvery,
+    checkpointEvery: cfg.checkpointEvery,
+    quiet: s.quiet,
+    signal: options.signal,
+    catchSigint: options.catchSigint,
+    sink: options.sink,
+    print,
+    keepCheckpoints: KEEP_CHECKPOINTS,
+  };
 }
 
 /**
@@ -436,19 +463,7 @@ export async function trainSimGAN(
     const targetLabel = dirs.trainTargetIsReal ? "real y (unlabelled)" : "target y (unpaired)";
 
     const result = await runTraining({
-      run: s.run,
-      totalSteps: cfg.steps,
-      startStep: s.startStep,
-      elapsedSeconds: s.checkpoint?.elapsedSeconds,
-      logEvery: cfg.logEvery,
-      sampleEvery: cfg.sampleEvery,
-      checkpointEvery: cfg.checkpointEvery,
-      quiet: s.quiet,
-      signal: options.signal,
-      catchSigint: options.catchSigint,
-      sink: options.sink,
-      print,
-      keepCheckpoints: KEEP_CHECKPOINTS,
+      ...loopSettings(s, options, print),
       show: ["loss_R_adv", "loss_R_reg", "loss_D", "acc_real", "acc_refined"],
       step: (i) => gan.step(i, source),
       save: () => {
