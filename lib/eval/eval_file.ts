@@ -53,6 +53,15 @@ export interface LabelPreservation {
   refined: GazeErrorSummary;
   /** (a) applied to the raw synthetic images (the reference: what refinement should keep). */
   raw: GazeErrorSummary;
+  /**
+   * The target-domain estimator (c) applied to the same refined and raw images against the
+   * synthetic labels (absent when the upper bound is skipped, and in older files). (a) pays
+   * about the domain gap on refined images that really look like target images, gaze intact or
+   * not; (c) reads them in its own domain, so intact gaze shows as an error near (c)'s own target
+   * test error. (c) is also not GazeGAN's frozen estimator E (that is (a)), so for GazeGAN this
+   * is the non-circular check.
+   */
+  by_target?: { refined: GazeErrorSummary; raw: GazeErrorSummary };
 }
 
 /** {@link KidResult} without the per-subset values. */
@@ -229,7 +238,7 @@ export function compareEvalSettings(a: GazeEvalFile, b: GazeEvalFile): string[] 
 
 /**
  * A short markdown table of an evaluation (for logs and the task's output): one row per
- * estimator with mean / median error, % within 7°, label preservation, KID and classifier
+ * estimator with mean / median error, % within 7°, label preservation by (a) and by (c), KID and classifier
  * accuracy against the target domain.
  */
 export function formatEvalSummary(ev: GazeEvalFile): string {
@@ -250,6 +259,7 @@ export function formatEvalSummary(ev: GazeEvalFile): string {
       f(ev.gaze.synthetic.test_error.medianDeg),
       f(within7(ev.gaze.synthetic.test_error), 1),
       f(lp?.raw.meanDeg),
+      f(lp?.by_target?.raw.meanDeg),
       kidText(t?.kid?.synthetic),
       accText(t?.classifier?.synthetic),
     ],
@@ -259,6 +269,7 @@ export function formatEvalSummary(ev: GazeEvalFile): string {
       f(ev.gaze.refined.test_error.medianDeg),
       f(within7(ev.gaze.refined.test_error), 1),
       f(lp?.refined.meanDeg),
+      f(lp?.by_target?.refined.meanDeg),
       kidText(t?.kid?.refined),
       accText(t?.classifier?.refined),
     ],
@@ -272,7 +283,8 @@ export function formatEvalSummary(ev: GazeEvalFile): string {
     "mean °",
     "median °",
     "within 7° %",
-    "label pres. °",
+    "label pres. (a) °",
+    "label pres. (c) °",
     "KID (domain-specific)",
     "real-vs-X acc.",
   ];

@@ -22,7 +22,14 @@
  * 3. **Label preservation**: estimator (a) applied to the refined images against the synthetic
  *    labels, next to (a) on the raw images (its fit to its own training set; a refiner that
  *    keeps the gaze scores about the same). With a held-out synthetic test set, also on that set
- *    refined vs raw (not seen by (a)).
+ *    refined vs raw (not seen by (a)). Then the same with the target-domain estimator (c)
+ *    (`by_target`, unless the upper bound is skipped). The two read differently: (a) was trained
+ *    on synthetic images, so refined images that really look like the target domain cost it
+ *    about the domain gap even when their gaze is intact; (c) knows the target domain, so on
+ *    well-refined images with intact gaze it should approach its own target test error, and
+ *    its error on raw synthetic images is the reverse domain gap. (c) is also independent of
+ *    the frozen estimator E of GazeGAN's gaze cycle loss (which is (a)), so it is the
+ *    non-circular check for that method.
  * 4. **Realism** of refined images and, as the baseline, of raw synthetic images:
  *    - KID against the target test images on features of a fixed in-project network: by default
  *      the `fc1` layer of estimator (c) (trained on target images, which it has not been tested
@@ -452,6 +459,36 @@ export async function runGazeProtocol(
           throw e;
         }
         say(`(c) target (upper bound) -> target test: ${fmtSummary(gazeTarget.test_error)}`);
+        if (labelPreservation) {
+          // 3b. Label preservation as the target-domain estimator (c) reads the images.
+          try {
+            labelPreservation.train.by_target = {
+              refined: await evaluateEstimator(c.est, refined),
+              raw: await evaluateEstimator(c.est, syn),
+            };
+            if (labelPreservation.test && synTest && refinedTest) {
+              const truth = (await synTest.readAll("gaze")) as Float32Array;
+              labelPreservation.test.by_target = {
+                refined: evaluateGaze(
+                  await predictImages(c.est, refinedTest, {
+                    source: `${synTest.dir} (refined in memory)`,
+                  }),
+                  truth,
+                ),
+                raw: await evaluateEstimator(c.est, synTest),
+              };
+            }
+          } catch (e) {
+            c.est.net.dispose();
+            throw e;
+          }
+          const lp = labelPreservation.test ?? labelPreservation.train;
+          say(
+            `label preservation by (c) (${lp.images}): refined ${
+              fmtSummary(lp.by_target!.refined)
+            }; raw ${fmtSummary(lp.by_target!.raw)}`,
+          );
+        }
         if (kidFeatures === "target" && !skip.kid) {
           featureNet = c.est;
           featureKey = c.key;

@@ -20,6 +20,11 @@ export interface EvalRow {
    * refined images, against the synthetic labels (a summary, or its mean in degrees).
    */
   labelPreservation?: GazeErrorSummary | number;
+  /**
+   * Label preservation as the target-domain estimator (c) reads these images: its errors
+   * against the synthetic labels (a summary, or its mean in degrees).
+   */
+  labelPreservationByTarget?: GazeErrorSummary | number;
   /** KID of these images against real ones (domain-specific features; `lib/eval/kid.ts`). */
   kid?: { mean: number; std?: number };
   /** Held-out accuracy of a real-vs-these classifier, 0..1 (`lib/eval/turing.ts`). */
@@ -42,8 +47,9 @@ function withinAt(summary: GazeErrorSummary, deg: number): number | undefined {
 
 /**
  * Builds the evaluation table (pass it to `Report.table`): columns training data, mean and
- * median error (°), % within `withinDeg`°, label preservation (mean error °), KID (mean ±
- * std) and real-vs-refined accuracy (% ± standard error, with n). Missing values are "—".
+ * median error (°), % within `withinDeg`°, label preservation by the raw-synthetic
+ * estimator (a) and by the target-domain estimator (c) (mean error °), KID (mean ± std) and
+ * real-vs-refined accuracy (% ± standard error, with n). Missing values are "—".
  *
  * @example
  * ```ts ignore
@@ -61,14 +67,14 @@ export function evalTable(rows: readonly EvalRow[], options: EvalTableOptions = 
     "mean error (°)",
     "median error (°)",
     `within ${within}° (%)`,
-    "label preservation (mean error °)",
+    "label preservation by (a) (°)",
+    "label preservation by (c) (°)",
     "KID (domain-specific)",
     "real-vs-refined accuracy (%)",
   ];
   const out = rows.map((r) => {
-    const lp = typeof r.labelPreservation === "number"
-      ? r.labelPreservation
-      : r.labelPreservation?.meanDeg;
+    const mean = (v: GazeErrorSummary | number | undefined) =>
+      typeof v === "number" ? v : v?.meanDeg;
     const kid = r.kid
       ? r.kid.std === undefined || Number.isNaN(r.kid.std)
         ? formatNumber(r.kid.mean, digits)
@@ -88,7 +94,8 @@ export function evalTable(rows: readonly EvalRow[], options: EvalTableOptions = 
       r.gaze?.meanDeg,
       r.gaze?.medianDeg,
       r.gaze ? withinAt(r.gaze, within) : undefined,
-      lp,
+      mean(r.labelPreservation),
+      mean(r.labelPreservationByTarget),
       kid,
       acc,
     ];

@@ -155,6 +155,7 @@ export function evalRows(ev: GazeEvalFile): EvalRow[] {
       data: "raw synthetic (a)",
       gaze: ev.gaze.synthetic.test_error,
       labelPreservation: lp?.raw,
+      labelPreservationByTarget: lp?.by_target?.raw,
       kid: t?.kid?.synthetic,
       realVsRefined: t?.classifier?.synthetic,
     },
@@ -162,6 +163,7 @@ export function evalRows(ev: GazeEvalFile): EvalRow[] {
       data: `refined: ${ev.refiner.name} (b)`,
       gaze: ev.gaze.refined.test_error,
       labelPreservation: lp?.refined,
+      labelPreservationByTarget: lp?.by_target?.refined,
       kid: t?.kid?.refined,
       realVsRefined: t?.classifier?.refined,
     },
@@ -405,18 +407,23 @@ export async function buildRunReport(
         `${e.estimator.seed}), tested on the target test set (${e.data.target_test.count} images)`,
     });
     const notes = [
-      `Label preservation: estimator (a), trained on raw synthetic images, applied to the ${
+      `Label preservation: the estimators (a), trained on raw synthetic images, and (c), ` +
+      `trained on target images, applied to the ${
         lp
           ? (lp.images === "synthetic_test" ? "held-out synthetic test" : "synthetic training")
           : ""
-      } images refined and raw, against the synthetic labels${lp ? "" : " (skipped)"}.`,
+      } images refined and raw, against the synthetic labels${lp ? "" : " (skipped)"}${
+        lp && !lp.by_target ? " ((c): not evaluated)" : ""
+      }. (a) pays about the domain gap on images that look like target images even with ` +
+      `their gaze intact; (c) reads them in its own domain, so a refiner that keeps the gaze ` +
+      `brings (c)'s error down towards its own target test error.`,
       e.realism?.features
         ? `KID: against the target test images, on ${e.realism.features.description}; ` +
           `domain-specific (comparable only between evaluations with the same features, not ` +
           `with published FID/KID).`
         : "KID: skipped.",
       e.realism?.classifier_settings
-        ? `Real-vs-refined accuracy: a small CNN trained to tell target training images from ` +
+        ? `Real-vs-refined accuracy: a small CNN trained to tell target test images from ` +
           `each set, held-out accuracy (50% = indistinguishable).`
         : "Real-vs-refined classifier: skipped.",
     ];

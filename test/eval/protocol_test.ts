@@ -105,6 +105,8 @@ Deno.test("protocol: identity refine = raw baseline; eval.json; cached baselines
     const lp = first.label_preservation!;
     assertFiniteSummary(lp.train.refined, "lp.train.refined");
     assertFiniteSummary(lp.test?.refined, "lp.test.refined");
+    assertFiniteSummary(lp.train.by_target?.refined, "lp.train.by_target.refined");
+    assertFiniteSummary(lp.test?.by_target?.refined, "lp.test.by_target.refined");
     const realism = first.realism!;
     // The classifier's real side is the held-out target test set (the GAN trains against the
     // target training set), and eval.json says so.
@@ -130,6 +132,8 @@ Deno.test("protocol: identity refine = raw baseline; eval.json; cached baselines
     assert.deepEqual(realism.target.classifier!.refined, realism.target.classifier!.synthetic);
     assert.deepEqual(lp.train.refined, lp.train.raw);
     assert.deepEqual(lp.test!.refined, lp.test!.raw);
+    assert.deepEqual(lp.train.by_target!.refined, lp.train.by_target!.raw);
+    assert.deepEqual(lp.test!.by_target!.refined, lp.test!.by_target!.raw);
     // The refined data set holds the synthetic bytes and labels.
     const syn = await Dataset.open(data.synthetic);
     const ref = await Dataset.open(`${dir}/run1/refined`);
@@ -247,6 +251,8 @@ Deno.test("protocol: identity refine = raw baseline; eval.json; cached baselines
     assert.ok(fromTask.gaze.synthetic.cached);
     assert.ok(!fromTask.gaze.refined.cached);
     assert.equal(fromTask.gaze.target, undefined);
+    // Without (c) there is no label preservation by (c).
+    assert.equal(fromTask.label_preservation!.train.by_target, undefined);
     assert.deepEqual(fromTask.skipped, ["upper_bound", "classifier"]);
     assert.deepEqual(fromTask.gaze.synthetic.test_error, first.gaze.synthetic.test_error);
     assert.deepEqual(fromTask.gaze.refined.test_error, first.gaze.synthetic.test_error);

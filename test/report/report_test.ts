@@ -180,20 +180,23 @@ Deno.test("evalTable holds the values, shows missing ones as —, and renders", 
       data: "refined (SimGAN)",
       gaze: ref,
       labelPreservation: summariseErrors([0.5, 1.5]),
+      labelPreservationByTarget: 4.25,
       kid: { mean: 0.01234, std: 0.00056 },
       realVsRefined: { accuracy: 0.625, stdError: 0.024, n: 400 },
     },
     { data: "real", gaze: summariseErrors([1]), labelPreservation: 3 },
   ]);
-  assert.equal(table.columns.length, 7);
+  assert.equal(table.columns.length, 8);
   assert.equal(table.columns[3], "within 7° (%)");
-  assert.deepEqual(table.rows[0], ["synthetic", 6, 6, 60, undefined, MISSING, MISSING]);
+  assert.equal(table.columns[5], "label preservation by (c) (°)");
+  assert.deepEqual(table.rows[0], ["synthetic", 6, 6, 60, undefined, undefined, MISSING, MISSING]);
   assert.deepEqual(table.rows[1], [
     "refined (SimGAN)",
     3.375,
     2.5,
     75,
     1,
+    4.25,
     "0.0123 ± 0.000560",
     "62.5 ± 2.4 (n=400)",
   ]);

@@ -292,10 +292,13 @@ Deno.test("evalRows: synthetic, refined and upper-bound rows; held-out label pre
     images: "synthetic_test",
     refined: summariseErrors([3]),
     raw: summariseErrors([2]),
+    by_target: { refined: summariseErrors([5]), raw: summariseErrors([9]) },
   };
   delete ev.gaze.target;
   const rows = evalRows(ev);
   assert.deepEqual(rows.map((r) => r.data), ["raw synthetic (a)", `refined: Evil ${EVIL} (b)`]);
   assert.equal((rows[1].labelPreservation as { meanDeg: number }).meanDeg, 3);
+  assert.equal((rows[1].labelPreservationByTarget as { meanDeg: number }).meanDeg, 5);
+  assert.equal((rows[0].labelPreservationByTarget as { meanDeg: number }).meanDeg, 9);
   assert.equal(rows[1].kid?.mean, 0.0123);
 });
