@@ -2,7 +2,9 @@
  * `deno task train-cyclegan` and `deno task train-gazegan` end to end, in process, on tiny
  * generated data in a temp folder: a smoke run of each that writes every file of a run (with
  * the evaluation and the report), an exact resume of CycleGAN (2 + 2 steps == 4 straight, pools
- * in the checkpoint), `eval-gaze --refiner` on a GazeGAN run, and unknown flags exiting 2. A few
+ * in the checkpoint), `eval-gaze --refiner` on a GazeGAN run, an interrupted GazeGAN run resumed to
+ * the end, resumes from checkpoints that do not fit refused with the run folder unchanged, and
+ * unknown flags exiting 2. A few
  * seconds on two CPU cores. Every test makes its own temp folder and removes it.
  */
 import assert from "node:assert/strict";
@@ -11,12 +13,24 @@ import { initBackend } from "../../lib/backend/mod.ts";
 import { readGazeEval } from "../../lib/eval/eval_file.ts";
 import { trainCycleGAN } from "../../lib/methods/cyclegan/mod.ts";
 import { GAZE_ESTIMATOR_FILE, trainGazeGAN } from "../../lib/methods/gazegan/mod.ts";
-import { readCheckpoint } from "../../lib/train/checkpoint.ts";
+import {
+  type Checkpoint,
+  CheckpointError,
+  encodeCheckpoint,
+  readCheckpoint,
+} from "../../lib/train/checkpoint.ts";
 import { readMetrics } from "../../lib/train/run.ts";
 import { main as cycleMain } from "../../tasks/train_cyclegan.ts";
 import { main as gazeMain } from "../../tasks/train_gazegan.ts";
 import { main as evalMain } from "../../tasks/eval_gaze.ts";
-import { captured, type Fixture, quiet, withFixture } from "./task_fixture.ts";
+import {
+  assertSameSnapshot,
+  captured,
+  type Fixture,
+  quiet,
+  runFolderSnapshot,
+  withFixture,
+} from "./task_fixture.ts";
 
 await initBackend({ backend: "wasm" });
 
@@ -170,3 +184,62 @@ Deno.test("train-cyclegan / train-gazegan: unknown flags exit 2 with the valid o
   assert.match(g.text, /unknown flag --gaze\.weigth/);
   assert.match(g.text, /--gaze\.estimator/);
 });
+
+Deno.test("train-gazegan interrupted (as by Ctrl-C): checkpoint, no evaluation, exit 130; resume reuses E and ends it", () =>
+  fixture(async ({ root, smoke }) => {
+    const out = `${root}/interrupted`;
+    const stop = new AbortController();
+    const o = quiet();
+    const r = await trainGazeGAN([...smoke, "--no-eval", "--out", out], {
+      ...o,
+      signal: stop.signal,
+      onSample: (step) => {
+        if (step === 2) stop.abort();
+      },
+    });
+    assert.equal(r?.exitCode, 130);
+    assert.equal(r?.step, 2);
+    assert.ok((await Deno.stat(`${out}/checkpoints/step-000002.safetensors`)).isFile);
+    assert.ok(o.lines.some((l) => l.includes(`deno task train-gazegan --resume ${out}`)));
+    const e = await Deno.readFile(`${out}/${GAZE_ESTIMATOR_FILE}`);
+    const done = await trainGazeGAN(["--resume", out, "--quiet"], quiet());
+    assert.equal(done?.exitCode, 0);
+    assert.equal(done?.step, 4);
+    assert.deepEqual(await Deno.readFile(`${out}/${GAZE_ESTIMATOR_FILE}`), e, "E is reused");
+    const metrics = await readMetrics(`${out}/metrics.jsonl`);
+    assert.deepEqual(metrics.map((m) => m.step), [1, 2, 3, 4]);
+  }));
+
+Deno.test("train-cyclegan --resume of a checkpoint that does not fit: CheckpointError naming the file; the run folder unchanged", () =>
+  fixture(async ({ root, smoke }) => {
+    const out = `${root}/run`;
+    const r = await trainCycleGAN([...smoke, "--no-eval", "--steps", "2", "--out", out], quiet());
+    assert.equal(r?.step, 2);
+    const good = await readCheckpoint(`${out}/checkpoints/latest.safetensors`);
+    const state = good.state as Record<string, unknown>;
+    const cases: [string, Checkpoint, RegExp][] = [
+      ["no-state", { ...good, state: null }, /the CycleGAN state \(metadata 'state'\) is null/],
+      ["no-pools", { ...good, arrays: {} }, /the image pools \(arrays 'pool_Y', 'pool_X'\)/],
+      [
+        "other-size",
+        { ...good, state: { ...state, shape: { height: 8, width: 8, channels: 3 } } },
+        /trained on 8x8x3 images, but the data sets now hold/,
+      ],
+    ];
+    const before = await runFolderSnapshot(out);
+    for (const [name, ckpt, pattern] of cases) {
+      const file = `${out}/checkpoints/step-000001.safetensors`;
+      await Deno.writeFile(file, encodeCheckpoint({ ...ckpt, step: 1 }));
+      await assert.rejects(
+        () => trainCycleGAN(["--resume", file, "--steps", "3", "--quiet"], quiet()),
+        (e: unknown) => {
+          assert.ok(e instanceof CheckpointError, `${name}: ${e}`);
+          assert.ok(e.message.startsWith(`${file}: `), `${name} names the file: ${e.message}`);
+          assert.match(e.message, pattern, name);
+          return true;
+        },
+      );
+      await Deno.remove(file);
+      assertSameSnapshot(await runFolderSnapshot(out), before, name);
+    }
+  }));

@@ -34,7 +34,14 @@ import { resolveConfig } from "../../lib/train/config.ts";
 import { readMetrics } from "../../lib/train/run.ts";
 import { main as trainMain } from "../../tasks/train_simgan.ts";
 import { main as evalMain } from "../../tasks/eval_gaze.ts";
-import { captured, type Fixture, quiet, withFixture } from "./task_fixture.ts";
+import {
+  assertSameSnapshot,
+  captured,
+  type Fixture,
+  quiet,
+  runFolderSnapshot,
+  withFixture,
+} from "./task_fixture.ts";
 
 await initBackend({ backend: "wasm" });
 
@@ -290,20 +297,6 @@ Deno.test("short flags and default data sets", () =>
     assert.equal(quick.eval.enabled, true);
   }));
 
-/** The files a resume may change: config.json, env.json, metrics.jsonl and checkpoints/. */
-async function runFolderSnapshot(dir: string): Promise<Record<string, Uint8Array>> {
-  const out: Record<string, Uint8Array> = {};
-  for (const f of ["config.json", "env.json", "metrics.jsonl"]) {
-    out[f] = await Deno.readFile(`${dir}/${f}`);
-  }
-  for await (const e of Deno.readDir(`${dir}/checkpoints`)) {
-    out[`checkpoints/${e.name}`] = e.isFile
-      ? await Deno.readFile(`${dir}/checkpoints/${e.name}`)
-      : new Uint8Array();
-  }
-  return out;
-}
-
 Deno.test("train-simgan --resume of a checkpoint that does not fit: CheckpointError naming file and field; the run folder unchanged", () =>
   fixture(async ({ root, smoke }) => {
     const out = `${root}/run`;
@@ -392,14 +385,7 @@ Deno.test("train-simgan --resume of a checkpoint that does not fit: CheckpointEr
         },
       );
       await Deno.remove(file);
-      const after = await runFolderSnapshot(out);
-      assert.deepEqual(Object.keys(after).sort(), Object.keys(before).sort(), name);
-      for (const [f, bytes] of Object.entries(before)) {
-        assert.ok(
-          after[f].length === bytes.length && after[f].every((b, i) => b === bytes[i]),
-          `${name}: ${f} changed`,
-        );
-      }
+      assertSameSnapshot(await runFolderSnapshot(out), before, name);
     }
     // the good checkpoint still resumes, and only then is the resume recorded
     const resumed = await trainSimGAN(["--resume", out, "--steps", "4", "--quiet"], quiet());

@@ -90,3 +90,35 @@ export async function captured<T>(f: () => Promise<T>): Promise<{ value: T; text
     console.log = log;
   }
 }
+
+/** The files a resume may change: config.json, env.json, metrics.jsonl and checkpoints/. */
+export async function runFolderSnapshot(dir: string): Promise<Record<string, Uint8Array>> {
+  const out: Record<string, Uint8Array> = {};
+  for (const f of ["config.json", "env.json", "metrics.jsonl"]) {
+    out[f] = await Deno.readFile(`${dir}/${f}`);
+  }
+  for await (const e of Deno.readDir(`${dir}/checkpoints`)) {
+    out[`checkpoints/${e.name}`] = e.isFile
+      ? await Deno.readFile(`${dir}/checkpoints/${e.name}`)
+      : new Uint8Array();
+  }
+  return out;
+}
+
+/** Asserts that two {@link runFolderSnapshot}s hold the same files with the same bytes. */
+export function assertSameSnapshot(
+  after: Record<string, Uint8Array>,
+  before: Record<string, Uint8Array>,
+  what: string,
+): void {
+  const keys = (o: Record<string, Uint8Array>) => Object.keys(o).sort().join(", ");
+  if (keys(after) !== keys(before)) {
+    throw new Error(`${what}: the run folder's files changed: ${keys(before)} -> ${keys(after)}`);
+  }
+  for (const [f, bytes] of Object.entries(before)) {
+    const now = after[f];
+    if (now.length !== bytes.length || now.some((b, i) => b !== bytes[i])) {
+      throw new Error(`${what}: ${f} changed`);
+    }
+  }
+}
