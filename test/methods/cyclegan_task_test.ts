@@ -4,8 +4,7 @@
  * the evaluation and the report), an exact resume of CycleGAN (2 + 2 steps == 4 straight, pools
  * in the checkpoint), `eval-gaze --refiner` on a GazeGAN run, an interrupted GazeGAN run resumed to
  * the end, resumes from checkpoints that do not fit refused with the run folder unchanged, and
- * unknown flags exiting 2. A few
- * seconds on two CPU cores. Every test makes its own temp folder and removes it.
+ * unknown flags exiting 2. A few seconds on two CPU cores. Every test makes its own temp folder and removes it.
  */
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
