@@ -54,6 +54,9 @@ import {
   trainEstimatorWithProgress,
 } from "./estimator.ts";
 import { evaluateGaze, type GazeErrorSummary } from "./metrics.ts";
+import { formatSeedStat, type SeedStat, seedStat } from "../util/stats.ts";
+
+export { type SeedStat, seedStat };
 
 /** Format tag of `gap.json`. */
 export const GAP_FORMAT = "eyegan-domain-gap/1";
@@ -113,13 +116,6 @@ export const GAP_DEFAULTS = {
   dataDir: "data/generated",
 };
 
-/** Mean and sample standard deviation (n - 1; 0 for one value) of per-seed values. */
-export interface SeedStat {
-  mean: number;
-  std: number;
-  values: number[];
-}
-
 /** Results of one estimator seed. */
 export interface GapSeedResult {
   seed: number;
@@ -176,15 +172,6 @@ export interface DomainGapResult {
   backend?: unknown;
   seconds: number;
   created_by: string;
-}
-
-/** Mean and sample standard deviation of `values`. */
-export function seedStat(values: number[]): SeedStat {
-  const n = values.length;
-  if (n === 0) return { mean: NaN, std: NaN, values: [] };
-  const mean = values.reduce((s, v) => s + v, 0) / n;
-  const ss = values.reduce((s, v) => s + (v - mean) ** 2, 0);
-  return { mean, std: n > 1 ? Math.sqrt(ss / (n - 1)) : 0, values: [...values] };
 }
 
 /** The directory name of one of the measurement's data sets inside `dataDir`. */
@@ -458,11 +445,7 @@ export async function readGapResult(path: string): Promise<DomainGapResult> {
 
 const DOMAIN_LABEL: Record<GapDomain, string> = { synthetic: "synthetic", real: "target" };
 
-function pm(s: SeedStat, digits: number): string {
-  return s.values.length > 1
-    ? `${s.mean.toFixed(digits)} ± ${s.std.toFixed(digits)}`
-    : s.mean.toFixed(digits);
-}
+const pm = formatSeedStat;
 
 /**
  * The result as a markdown table: one row per cell with mean ± std over seeds of the mean

@@ -18,6 +18,7 @@
  */
 import { compareEvalSettings, type GazeEvalFile } from "../eval/eval_file.ts";
 import type { GazeErrorSummary } from "../gaze/metrics.ts";
+import { formatSeedStat, type SeedStat, seedStat } from "../util/stats.ts";
 import { MISSING } from "./format.ts";
 import type { TableSpec } from "./report.ts";
 
@@ -47,14 +48,8 @@ export const SEED_TABLE_MEASURES = [
 /** A measure's key. */
 export type SeedMeasure = typeof SEED_TABLE_MEASURES[number]["key"];
 
-/** Mean and sample standard deviation of one measure over seeds. */
-export interface SeedStats {
-  mean: number;
-  /** Sample standard deviation (n - 1); NaN for one value. */
-  std: number;
-  /** The per-seed values, in seed order. */
-  values: number[];
-  /** The seeds, in the same order. */
+/** One measure over seeds: {@link SeedStat} plus the seeds, in the order of `values`. */
+export interface SeedStats extends SeedStat {
   seeds: number[];
 }
 
@@ -108,16 +103,6 @@ function rowValues(
   return out;
 }
 
-/** Mean and sample standard deviation. */
-export function meanStd(values: readonly number[]): { mean: number; std: number } {
-  const n = values.length;
-  if (n === 0) return { mean: NaN, std: NaN };
-  const mean = values.reduce((a, b) => a + b, 0) / n;
-  if (n < 2) return { mean, std: NaN };
-  const v = values.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1);
-  return { mean, std: Math.sqrt(v) };
-}
-
 function collect(
   entries: { seed: number; values: Partial<Record<SeedMeasure, number>> }[],
 ): Partial<Record<SeedMeasure, SeedStats>> {
@@ -128,7 +113,7 @@ function collect(
     );
     if (have.length === 0) continue;
     const values = have.map((e) => e.values[key]!);
-    out[key] = { ...meanStd(values), values, seeds: have.map((e) => e.seed) };
+    out[key] = { ...seedStat(values), seeds: have.map((e) => e.seed) };
   }
   return out;
 }
@@ -214,11 +199,9 @@ export function seedTable(runs: readonly SeedRun[]): SeedTable {
   return { rows, seeds, warnings };
 }
 
-/** `mean ± std` with `digits` decimals (std left out for one seed), or {@link MISSING}. */
+/** `mean ± std` with `digits` decimals (the mean alone for one seed), or {@link MISSING}. */
 export function formatStats(s: SeedStats | undefined, digits: number): string {
-  if (!s) return MISSING;
-  const m = s.mean.toFixed(digits);
-  return Number.isFinite(s.std) ? `${m} ± ${s.std.toFixed(digits)}` : m;
+  return s ? formatSeedStat(s, digits) : MISSING;
 }
 
 /** The table as a report table (`Report.table`). */

@@ -3,12 +3,12 @@ import type { GazeEvalFile } from "../../lib/eval/eval_file.ts";
 import { summariseErrors } from "../../lib/gaze/metrics.ts";
 import {
   formatStats,
-  meanStd,
   type SeedRun,
   seedTable,
   seedTableMarkdown,
   seedTableSpec,
 } from "../../lib/report/seed_table.ts";
+import { seedStat } from "../../lib/util/stats.ts";
 import { fakeEval } from "./fake_eval.ts";
 
 /** An evaluation of seed `seed` whose refined estimator errs `refined` degrees everywhere. */
@@ -26,12 +26,13 @@ function evalOf(seed: number, refined: number, raw = 12 + seed): GazeEvalFile {
   return ev;
 }
 
-Deno.test("meanStd: sample standard deviation; NaN for one value", () => {
-  const { mean, std } = meanStd([12.44, 12.32, 11.31]);
+Deno.test("seedStat: sample standard deviation; the mean alone for one seed", () => {
+  const { mean, std } = seedStat([12.44, 12.32, 11.31]);
   assert.ok(Math.abs(mean - 12.0233) < 1e-4);
   assert.ok(Math.abs(std - 0.6205) < 1e-3);
-  assert.ok(Number.isNaN(meanStd([3]).std));
-  assert.equal(formatStats({ mean: 3, std: NaN, values: [3], seeds: [0] }, 2), "3.00");
+  assert.equal(seedStat([3]).std, 0);
+  assert.equal(formatStats({ ...seedStat([3]), seeds: [0] }, 2), "3.00");
+  assert.equal(formatStats({ ...seedStat([1, 2]), seeds: [0, 1] }, 1), "1.5 ± 0.7");
   assert.equal(formatStats(undefined, 2), "—");
 });
 
