@@ -12,12 +12,8 @@
  * @module
  */
 import { formatBackendReport, initBackend, parseBackendName } from "../lib/backend/mod.ts";
-import {
-  GAP_DEFAULTS,
-  gapMarkdownTable,
-  measureDomainGap,
-  writeDomainSamples,
-} from "../lib/gaze/gap.ts";
+import { GAP_DEFAULTS, gapMarkdownTable, measureDomainGap } from "../lib/gaze/gap.ts";
+import { writeDomainSamples } from "../lib/data/samples.ts";
 import { ESTIMATOR_DEFAULTS } from "../lib/gaze/estimator.ts";
 import {
   intFlag,

@@ -5,6 +5,9 @@ import {
   colorizeMap,
   domainSamples,
   drawLandmarks,
+  writeDomainSamples,
+} from "../../lib/data/samples.ts";
+import {
   ensureGapDataset,
   GAP_CELLS,
   GAP_FORMAT,
@@ -13,7 +16,6 @@ import {
   measureDomainGap,
   readGapResult,
   seedStat,
-  writeDomainSamples,
 } from "../../lib/gaze/gap.ts";
 import { main, parseSeeds } from "../../tasks/domain_gap.ts";
 import { UsageError } from "../../lib/util/cli.ts";
