@@ -1,6 +1,7 @@
 /**
  * The project's default data sets: the four 36x60 gray sets that `deno task domain-gap` measures
- * the gap on, and that the training tasks and `eval-gaze` use when no data set is named. They
+ * the gap on, and that the training tasks and `eval-gaze` use when no data set is named, and two
+ * paired sets of the same size for `train-pix2pix` and `eval-pairs`. They
  * are rendered on demand (seconds) into `data/generated/` under the names of
  * `lib/gaze/gap.ts` ({@link gapDatasetDir}), and reused when present and matching
  * ({@link ensureGapDataset} checks generator version, domain, split, seed, count and size).
@@ -11,6 +12,8 @@
  * | `syntheticTest` | `data/generated/gap-synthetic-test-n1000-s0` | held-out simulator images |
  * | `targetTrain` | `data/generated/gap-real-train-n10000-s0` | target-domain ("real") images |
  * | `targetTest` | `data/generated/gap-real-test-n1000-s0` | held-out target-domain images |
+ * | `pairedTrain` | `data/generated/gap-paired-train-n10000-s0` | paired: maps, renders, twins (pix2pix) |
+ * | `pairedTest` | `data/generated/gap-paired-test-n1000-s0` | held-out pairs (paired metrics) |
  *
  * @example
  * ```ts ignore
@@ -21,14 +24,21 @@
  *
  * @module
  */
-import { ensureGapDataset, GAP_DEFAULTS, gapDatasetDir, type GapDomain } from "../gaze/gap.ts";
+import type { DomainName } from "./domains/mod.ts";
+import { ensureGapDataset, GAP_DEFAULTS, gapDatasetDir } from "../gaze/gap.ts";
 
 /** The roles of the default data sets. */
-export type DefaultDataRole = "synthetic" | "syntheticTest" | "targetTrain" | "targetTest";
+export type DefaultDataRole =
+  | "synthetic"
+  | "syntheticTest"
+  | "targetTrain"
+  | "targetTest"
+  | "pairedTrain"
+  | "pairedTest";
 
 /** What a default data set is: the arguments of `ensureGapDataset`. */
 export interface DefaultDataSpec {
-  domain: GapDomain;
+  domain: DomainName;
   split: "train" | "test";
   n: number;
   seed: number;
@@ -55,6 +65,18 @@ export const DEFAULT_DATA_SPECS: Readonly<Record<DefaultDataRole, DefaultDataSpe
     seed: GAP_DEFAULTS.dataSeed,
   },
   targetTest: { domain: "real", split: "test", n: GAP_DEFAULTS.nTest, seed: GAP_DEFAULTS.dataSeed },
+  pairedTrain: {
+    domain: "paired",
+    split: "train",
+    n: GAP_DEFAULTS.nTrain,
+    seed: GAP_DEFAULTS.dataSeed,
+  },
+  pairedTest: {
+    domain: "paired",
+    split: "test",
+    n: GAP_DEFAULTS.nTest,
+    seed: GAP_DEFAULTS.dataSeed,
+  },
 };
 
 /**

@@ -39,7 +39,7 @@ import {
   type DatasetMeta,
   makeDataset,
 } from "../data/dataset.ts";
-import { GENERATOR_VERSION } from "../data/domains/mod.ts";
+import { type DomainName, GENERATOR_VERSION } from "../data/domains/mod.ts";
 import { exists, readJson, writeJsonAtomic, writeTextAtomic } from "../util/fs.ts";
 import { ProgressBar } from "../util/progress.ts";
 import {
@@ -171,7 +171,7 @@ export interface DomainGapResult {
 /** The directory name of one of the measurement's data sets inside `dataDir`. */
 export function gapDatasetDir(
   dataDir: string,
-  spec: { domain: GapDomain; split: "train" | "test"; n: number; seed: number },
+  spec: { domain: DomainName; split: "train" | "test"; n: number; seed: number },
 ): string {
   return `${dataDir.replace(/\/+$/, "")}/gap-${spec.domain}-${spec.split}-n${spec.n}-s${spec.seed}`;
 }
@@ -179,7 +179,7 @@ export function gapDatasetDir(
 /** Why an existing data set does not match the wanted one, or `undefined` when it matches. */
 async function mismatch(
   dir: string,
-  want: { domain: GapDomain; split: string; n: number; seed: number },
+  want: { domain: DomainName; split: string; n: number; seed: number },
 ): Promise<string | undefined> {
   let meta: Partial<DatasetMeta>;
   try {
@@ -219,7 +219,7 @@ async function mismatch(
  */
 export async function ensureGapDataset(
   dir: string,
-  spec: { domain: GapDomain; split: "train" | "test"; n: number; seed: number },
+  spec: { domain: DomainName; split: "train" | "test"; n: number; seed: number },
   options: { quiet?: boolean; log?: (line: string) => void; command?: string } = {},
 ): Promise<{ reused: boolean; replaced?: string }> {
   const log = options.log ?? ((line: string) => console.error(line));

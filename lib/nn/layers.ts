@@ -26,6 +26,14 @@ export interface ApplyContext {
    * updates its running ones.
    */
   training?: boolean;
+  /**
+   * Key of this call's random draws (dropout masks). When given, every dropout layer draws its
+   * mask from `new Rng(layerSeed).fork("noise", noiseKey)`: the same key gives the same masks,
+   * whatever was drawn before. A training step that passes its step index makes the masks of a
+   * resumed run those of an uninterrupted one. Without a key, masks come from the layer's own
+   * running stream (each call continues where the last one stopped).
+   */
+  noiseKey?: string | number;
 }
 
 /** A layer: parameters made at build time, applied functionally. */
@@ -230,7 +238,8 @@ export interface DropoutOptions {
 /**
  * Inverted dropout: y = x * m / (1 - p), m ~ Bernoulli(1 - p) elementwise. Active when
  * `ctx.training` or `activeAtTest`; identity otherwise. Masks come from a seeded JS generator, so
- * a given seed gives the same sequence of masks on every backend.
+ * a given seed gives the same sequence of masks on every backend; with `ctx.noiseKey` a call's
+ * mask depends on the seed and the key only (see {@link ApplyContext.noiseKey}).
  */
 export function dropout(options: DropoutOptions): Layer & { readonly activeAtTest: boolean } {
   const { rate } = options;
@@ -243,8 +252,11 @@ export function dropout(options: DropoutOptions): Layer & { readonly activeAtTes
     apply: (x, ctx) => {
       if (rate === 0 || !(ctx?.training || activeAtTest)) return x;
       const keep = 1 - rate;
+      const draw = ctx?.noiseKey === undefined
+        ? rng
+        : new Rng(options.seed).fork("noise", ctx.noiseKey);
       const mask = new Float32Array(x.size);
-      for (let i = 0; i < mask.length; i++) mask[i] = rng.uniform() < keep ? 1 / keep : 0;
+      for (let i = 0; i < mask.length; i++) mask[i] = draw.uniform() < keep ? 1 / keep : 0;
       return tf.tidy(() => tf.mul(x, tf.tensor(mask, x.shape, "float32")));
     },
   };

@@ -1,0 +1,550 @@
+/**
+ * Paired evaluation: how close a translator's output G(x) is to the ground truth y on held-out
+ * pairs, pixel by pixel. The project's paired data sets (`make-data --domain paired`) hold, for
+ * each parameter set, the synthetic render (`synthetic.npy`), its target-domain twin
+ * (`images.npy`) and the semantic class-id map (`maps.npy`), pixel-aligned. So any refiner
+ * (SimGAN, CycleGAN, GazeGAN, pix2pix `twins`) is scored on the same pairs: synthetic render in,
+ * compared with the twin; a pix2pix `maps` model takes the (encoded) map instead.
+ *
+ * ## Metrics (per image, then mean and sample std over images)
+ *
+ * Outputs are quantised to 8 bits first, exactly as refined data sets are written
+ * (`quantiseImages`: `round((v + 1) * 127.5)` clipped), and compared with the twin's bytes:
+ *
+ * - `l1`: mean |G(x) - y| on the [-1, 1] scale (bytes / 127.5), the pix2pix training L1;
+ * - `psnr`: 10 log10(255^2 / MSE) in dB over the image's bytes, capped at {@link PSNR_CAP_DB}
+ *   for identical images;
+ * - `ssim`: Wang et al. 2004 with an 11x11 Gaussian window (sigma 1.5), K1 = 0.01, K2 = 0.03,
+ *   L = 255, over the positions where the window fits (no padding), averaged over positions and
+ *   channels (as `skimage.metrics.structural_similarity(..., gaussian_weights=True,
+ *   use_sample_covariance=False, data_range=255)`).
+ *
+ * With a synthetic input, `identity` also scores the raw render against its twin: the floor a
+ * refiner must beat (the twins differ by appearance only, not by geometry).
+ *
+ * ## The file: `RUN/paired_eval.json`
+ *
+ * {@link PairedEvalFile}, format {@link PAIRED_EVAL_FORMAT}, written atomically by
+ * {@link runPairedEval}; a separate file from the gaze protocol's `eval.json`, so the two
+ * evaluations are made and replaced independently. `deno task eval-pairs --refiner RUN` writes it
+ * for any run whose method can be loaded ({@link loadPairedTranslator}).
+ *
+ * @example
+ * ```ts ignore
+ * import { loadPairedTranslator, runPairedEval } from "./paired.ts";
+ * const t = await loadPairedTranslator("runs/cyclegan-quick-seed0");
+ * const file = await runPairedEval(t, {
+ *   paired: "data/generated/gap-paired-test-n1000-s0",
+ *   out: "runs/cyclegan-quick-seed0/paired_eval.json",
+ * });
+ * console.log(file.metrics.ssim.mean, file.identity?.ssim.mean);
+ * ```
+ *
+ * @module
+ */
+import { Dataset } from "../data/dataset.ts";
+import { readRunConfig } from "../train/run.ts";
+import { readJson, writeJsonAtomic } from "../util/fs.ts";
+import { ProgressBar } from "../util/progress.ts";
+import {
+  importMethodModule,
+  loadRefinerFromRun,
+  quantiseImages,
+  type RefineFn,
+  type Refiner,
+} from "./refiner.ts";
+
+/** Format tag of `paired_eval.json`; bump it when the schema changes. */
+export const PAIRED_EVAL_FORMAT = "eyegan-paired-eval/1";
+
+/** File name of the paired evaluation inside a run folder. */
+export const PAIRED_EVAL_FILE = "paired_eval.json";
+
+/** PSNR of identical images (whose MSE is 0), in dB. */
+export const PSNR_CAP_DB = 100;
+
+/** SSIM's window: size, Gaussian sigma, and the stabilising constants' K1, K2. */
+export const SSIM_SETTINGS = { window: 11, sigma: 1.5, k1: 0.01, k2: 0.03, range: 255 } as const;
+
+/** Image size of the paired metrics. */
+export interface PairShape {
+  height: number;
+  width: number;
+  channels: number;
+}
+
+/** Mean and sample standard deviation (n - 1; 0 for one image) over images. */
+export interface MetricStat {
+  mean: number;
+  std: number;
+}
+
+/** The paired metrics of a set of images. */
+export interface PairedMetrics {
+  /** Images compared. */
+  count: number;
+  /** Mean |G(x) - y| on the [-1, 1] scale. */
+  l1: MetricStat;
+  /** dB, peak 255, capped at {@link PSNR_CAP_DB}. */
+  psnr: MetricStat;
+  /** Structural similarity in [-1, 1] (1 = identical). */
+  ssim: MetricStat;
+}
+
+/** The metrics of one pair of images. */
+export interface ImagePairMetrics {
+  l1: number;
+  psnr: number;
+  ssim: number;
+}
+
+function checkPair(a: Uint8Array, b: Uint8Array, shape: PairShape, what: string): number {
+  const per = shape.height * shape.width * shape.channels;
+  if (!(per > 0) || a.length !== b.length || a.length % per !== 0) {
+    throw new RangeError(
+      `${what}: ${a.length} and ${b.length} values are not the same whole number of ` +
+        `${shape.height}x${shape.width}x${shape.channels} images`,
+    );
+  }
+  return a.length / per;
+}
+
+/** The normalised 1-D Gaussian of SSIM's window. */
+function gaussian1d(size: number, sigma: number): Float64Array {
+  const g = new Float64Array(size);
+  const c = (size - 1) / 2;
+  let sum = 0;
+  for (let i = 0; i < size; i++) sum += g[i] = Math.exp(-((i - c) ** 2) / (2 * sigma * sigma));
+  for (let i = 0; i < size; i++) g[i] /= sum;
+  return g;
+}
+
+const GAUSS = gaussian1d(SSIM_SETTINGS.window, SSIM_SETTINGS.sigma);
+
+/**
+ * SSIM of one image pair (bytes, `[H, W, C]` row-major); see the module documentation.
+ *
+ * @throws {RangeError} when the images differ in size or are smaller than the 11x11 window.
+ */
+export function ssim(a: Uint8Array, b: Uint8Array, shape: PairShape): number {
+  const n = checkPair(a, b, shape, "ssim");
+  if (n !== 1) throw new RangeError(`ssim: expected one image, got ${n}`);
+  const { height: h, width: w, channels: c } = shape;
+  const k = SSIM_SETTINGS.window;
+  if (h < k || w < k) {
+    throw new RangeError(`ssim: images of ${h}x${w} are smaller than the ${k}x${k} window`);
+  }
+  const c1 = (SSIM_SETTINGS.k1 * SSIM_SETTINGS.range) ** 2;
+  const c2 = (SSIM_SETTINGS.k2 * SSIM_SETTINGS.range) ** 2;
+  const oh = h - k + 1, ow = w - k + 1;
+  // five maps filtered along rows, then columns: a, b, a^2, b^2, ab
+  const rows = Array.from({ length: 5 }, () => new Float64Array(h * ow));
+  let total = 0;
+  for (let ch = 0; ch < c; ch++) {
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < ow; x++) {
+        let sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
+        for (let t = 0; t < k; t++) {
+          const i = (y * w + x + t) * c + ch;
+          const va = a[i], vb = b[i], g = GAUSS[t];
+          sa += g * va;
+          sb += g * vb;
+          saa += g * va * va;
+          sbb += g * vb * vb;
+          sab += g * va * vb;
+        }
+        const j = y * ow + x;
+        rows[0][j] = sa;
+        rows[1][j] = sb;
+        rows[2][j] = saa;
+        rows[3][j] = sbb;
+        rows[4][j] = sab;
+      }
+    }
+    let sum = 0;
+    for (let y = 0; y < oh; y++) {
+      for (let x = 0; x < ow; x++) {
+        const m = [0, 0, 0, 0, 0];
+        for (let t = 0; t < k; t++) {
+          const j = (y + t) * ow + x, g = GAUSS[t];
+          for (let q = 0; q < 5; q++) m[q] += g * rows[q][j];
+        }
+        const [mu_a, mu_b, e_aa, e_bb, e_ab] = m;
+        const va = e_aa - mu_a * mu_a, vb = e_bb - mu_b * mu_b, cov = e_ab - mu_a * mu_b;
+        // ((2 mu_a mu_b + C1)(2 cov + C2)) / ((mu_a^2 + mu_b^2 + C1)(var_a + var_b + C2))
+        sum += ((2 * mu_a * mu_b + c1) * (2 * cov + c2)) /
+          ((mu_a * mu_a + mu_b * mu_b + c1) * (va + vb + c2));
+      }
+    }
+    total += sum / (oh * ow);
+  }
+  return total / c;
+}
+
+/** L1 (on the [-1, 1] scale), PSNR and SSIM of one image pair of bytes. */
+export function imagePairMetrics(a: Uint8Array, b: Uint8Array, shape: PairShape): ImagePairMetrics {
+  checkPair(a, b, shape, "imagePairMetrics");
+  let abs = 0, sq = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = a[i] - b[i];
+    abs += Math.abs(d);
+    sq += d * d;
+  }
+  const mse = sq / a.length;
+  // 10 log10(255^2 / MSE), capped for identical images
+  const psnr = mse === 0 ? PSNR_CAP_DB : Math.min(PSNR_CAP_DB, 10 * Math.log10(255 * 255 / mse));
+  return { l1: abs / a.length / 127.5, psnr, ssim: ssim(a, b, shape) };
+}
+
+/** Accumulates per-image metrics into means and sample standard deviations. */
+class MetricAccumulator {
+  #values: ImagePairMetrics[] = [];
+
+  add(m: ImagePairMetrics): void {
+    this.#values.push(m);
+  }
+
+  result(): PairedMetrics {
+    const n = this.#values.length;
+    const stat = (key: keyof ImagePairMetrics): MetricStat => {
+      if (n === 0) return { mean: NaN, std: NaN };
+      const mean = this.#values.reduce((s, v) => s + v[key], 0) / n;
+      const ss = this.#values.reduce((s, v) => s + (v[key] - mean) ** 2, 0);
+      return { mean, std: n > 1 ? Math.sqrt(ss / (n - 1)) : 0 };
+    };
+    return { count: n, l1: stat("l1"), psnr: stat("psnr"), ssim: stat("ssim") };
+  }
+}
+
+/**
+ * The paired metrics of N predicted images against N ground-truth images (bytes, `[N, H, W, C]`).
+ *
+ * @throws {RangeError} for arrays that are not the same number of images of `shape`.
+ */
+export function pairedMetrics(
+  predicted: Uint8Array,
+  truth: Uint8Array,
+  shape: PairShape,
+): PairedMetrics {
+  const n = checkPair(predicted, truth, shape, "pairedMetrics");
+  const per = shape.height * shape.width * shape.channels;
+  const acc = new MetricAccumulator();
+  for (let i = 0; i < n; i++) {
+    const s = i * per, e = s + per;
+    acc.add(imagePairMetrics(predicted.subarray(s, e), truth.subarray(s, e), shape));
+  }
+  return acc.result();
+}
+
+/** What a paired data set feeds a translator: the synthetic render, or the class-id map. */
+export type PairedInput = "synthetic" | "maps";
+
+/** A translator from a paired set's inputs to target-domain images. */
+export interface PairedTranslator {
+  /** Shown in the file and the summary, e.g. `pix2pix (twins)`, `CycleGAN`. */
+  name: string;
+  /** Which array of the paired set is its input. */
+  input: PairedInput;
+  /**
+   * The translation: inputs `[N, H, W, C_x]` in [-1, 1] (synthetic renders as `v / 127.5 - 1`,
+   * or maps after `encodeMaps`) to images `[N, H, W, C]` in [-1, 1].
+   */
+  translate: RefineFn;
+  /** For `maps`: class ids `[N, H, W, 1]` to the network's input `[N, H, W, C_x]`. */
+  encodeMaps?: (ids: Uint8Array) => Float32Array;
+  /** Images per call (default 256). */
+  batchSize?: number;
+  /** Where it came from (run, checkpoint, step), recorded in the file. */
+  source?: Record<string, unknown>;
+  /** Frees its weights; called by whoever loaded it. */
+  dispose?: () => void;
+}
+
+/** A {@link Refiner} (synthetic images in) as a {@link PairedTranslator}. */
+export function refinerTranslator(refiner: Refiner): PairedTranslator {
+  return {
+    name: refiner.name,
+    input: "synthetic",
+    translate: refiner.refine,
+    batchSize: refiner.batchSize,
+    source: refiner.source,
+    dispose: refiner.dispose,
+  };
+}
+
+/** Builds a method's {@link PairedTranslator} from one of its run folders. */
+export type TranslatorLoader = (runDir: string) => Promise<PairedTranslator>;
+
+const translatorLoaders = new Map<string, TranslatorLoader>();
+
+/**
+ * Registers how a method's runs become paired translators, for methods whose input is not (or
+ * not always) a synthetic image (pix2pix `maps`). Methods without one are loaded through their
+ * refiner loader (`registerRefinerLoader`) as synthetic-image translators.
+ */
+export function registerTranslatorLoader(method: string, loader: TranslatorLoader): void {
+  if (!/^[A-Za-z0-9_-]+$/.test(method)) {
+    throw new RangeError(`registerTranslatorLoader: bad method name '${method}'`);
+  }
+  translatorLoaders.set(method, loader);
+}
+
+/**
+ * The translator of a run folder: the method's translator loader when it registered one (its
+ * module is imported first, as `loadRefinerFromRun` does), else its refiner, as a translator of
+ * synthetic renders.
+ */
+export async function loadPairedTranslator(runDir: string): Promise<PairedTranslator> {
+  const { method } = await readRunConfig(runDir);
+  await importMethodModule(method);
+  const loader = translatorLoaders.get(method);
+  if (loader) {
+    const t = await loader(runDir);
+    return { ...t, source: { run: runDir, method, ...(t.source ?? {}) } };
+  }
+  return refinerTranslator(await loadRefinerFromRun(runDir));
+}
+
+/** What {@link evaluatePairs} measured. */
+export interface PairedEvaluation {
+  /** G(x) against the twins. */
+  metrics: PairedMetrics;
+  /** The synthetic input itself against the twins (synthetic input only). */
+  identity?: PairedMetrics;
+  /** Fraction of output values outside [-1, 1] (clipped before quantising). */
+  clippedFraction: number;
+  /** Pairs evaluated (the first ones in file order). */
+  count: number;
+}
+
+/** Options of {@link evaluatePairs}. */
+export interface EvaluatePairsOptions {
+  /** Evaluate the first `limit` pairs only (default all). */
+  limit?: number;
+  /** Images per call (default the translator's, else 256). */
+  batchSize?: number;
+  /** No progress bar. */
+  quiet?: boolean;
+}
+
+/**
+ * Translates the inputs of a paired data set (in file order, in chunks) and scores the outputs
+ * against its `images.npy` (see the module documentation).
+ *
+ * @throws when the data set lacks the translator's input array, or the translator returns the
+ *   wrong number of values or a non-finite one.
+ */
+export async function evaluatePairs(
+  ds: Dataset,
+  translator: PairedTranslator,
+  options: EvaluatePairsOptions = {},
+): Promise<PairedEvaluation> {
+  const input = translator.input;
+  if (!ds.arrays.includes(input)) {
+    throw new Error(
+      `${ds.dir}: has no ${input}.npy, which '${translator.name}' translates; paired metrics ` +
+        `need a paired data set (deno task make-data --domain paired)`,
+    );
+  }
+  if (input === "maps" && !translator.encodeMaps) {
+    throw new Error(`paired translator '${translator.name}' takes maps but has no encodeMaps`);
+  }
+  const limit = options.limit ?? ds.count;
+  if (!Number.isInteger(limit) || limit < 1) {
+    throw new RangeError(`evaluatePairs: limit must be an integer >= 1, got ${limit}`);
+  }
+  const n = Math.min(limit, ds.count);
+  const batchSize = options.batchSize ?? translator.batchSize ?? 256;
+  const shape = { height: ds.height, width: ds.width, channels: ds.channels };
+  const per = shape.height * shape.width * shape.channels;
+  const acc = new MetricAccumulator();
+  const idAcc = input === "synthetic" ? new MetricAccumulator() : undefined;
+  const bar = new ProgressBar(n, {
+    label: `pairs (${translator.name})`,
+    unit: "img",
+    quiet: options.quiet,
+  });
+  let clipped = 0, done = 0;
+  const batches = ds.batches({ batchSize, include: [input], format: "uint8", end: n });
+  for await (const batch of batches) {
+    const b = batch.indices.length;
+    const raw = (input === "synthetic" ? batch.synthetic : batch.maps) as Uint8Array;
+    const x = input === "maps"
+      ? translator.encodeMaps!(raw)
+      : Float32Array.from(raw, (v) => v / 127.5 - 1);
+    const inChannels = x.length / (b * shape.height * shape.width);
+    const out = await translator.translate(x, [b, shape.height, shape.width, inChannels]);
+    if (!(out instanceof Float32Array) || out.length !== b * per) {
+      throw new RangeError(
+        `paired translator '${translator.name}' returned ${
+          (out as { length?: number } | undefined)?.length
+        } values for ${b} images of ${per} values`,
+      );
+    }
+    const q = quantiseImages(out);
+    if (q.firstNonFinite >= 0) {
+      throw new RangeError(
+        `paired translator '${translator.name}': output image ${
+          done + Math.floor(q.firstNonFinite / per)
+        } has a non-finite value`,
+      );
+    }
+    clipped += q.clipped;
+    const truth = batch.images as Uint8Array;
+    for (let i = 0; i < b; i++) {
+      const s = i * per, e = s + per;
+      acc.add(imagePairMetrics(q.bytes.subarray(s, e), truth.subarray(s, e), shape));
+      idAcc?.add(imagePairMetrics(raw.subarray(s, e), truth.subarray(s, e), shape));
+    }
+    done += b;
+    bar.update(done);
+  }
+  bar.finish();
+  return {
+    metrics: acc.result(),
+    ...(idAcc ? { identity: idAcc.result() } : {}),
+    clippedFraction: n > 0 ? clipped / (n * per) : 0,
+    count: n,
+  };
+}
+
+/** Contents of `RUN/paired_eval.json`. */
+export interface PairedEvalFile {
+  format: typeof PAIRED_EVAL_FORMAT;
+  /** The translator evaluated. */
+  translator: { name: string; input: PairedInput; source: unknown };
+  /** The paired set: its directory, pairs evaluated (`count`) of `total`, image size. */
+  data: {
+    dir: string;
+    count: number;
+    total: number;
+    height: number;
+    width: number;
+    channels: number;
+    split: unknown;
+  };
+  /** G(x) against the ground-truth twins. */
+  metrics: PairedMetrics;
+  /** The raw synthetic render against its twin (synthetic input only). */
+  identity?: PairedMetrics;
+  /** Fraction of output values outside [-1, 1], clipped before quantising. */
+  clipped_fraction: number;
+  /** What the numbers mean. */
+  definitions: Record<"l1" | "psnr" | "ssim", string>;
+  seconds: number;
+  created_by: string;
+}
+
+/** The definitions recorded in every file. */
+export const PAIRED_DEFINITIONS: PairedEvalFile["definitions"] = {
+  l1: "mean |G(x) - y| on the [-1, 1] scale, outputs quantised to 8 bits; mean over images",
+  psnr: `10 log10(255^2 / MSE) dB per image (capped at ${PSNR_CAP_DB}); mean over images`,
+  ssim: "Gaussian 11x11 window, sigma 1.5, K1 0.01, K2 0.03, L 255, valid positions; " +
+    "mean over positions, channels, then images",
+};
+
+/** Options of {@link runPairedEval}. */
+export interface RunPairedEvalOptions extends EvaluatePairsOptions {
+  /** The paired data set. */
+  paired: string;
+  /** Where to write the file (e.g. `RUN/paired_eval.json`); omit to write nothing. */
+  out?: string;
+  /** Recorded as `created_by`. */
+  command?: string;
+}
+
+/**
+ * Evaluates a translator on a paired data set ({@link evaluatePairs}) and writes the result as
+ * a {@link PairedEvalFile} (atomically) when `out` is given.
+ */
+export async function runPairedEval(
+  translator: PairedTranslator,
+  options: RunPairedEvalOptions,
+): Promise<PairedEvalFile> {
+  const t0 = performance.now();
+  const ds = await Dataset.open(options.paired);
+  let result: PairedEvaluation;
+  let data: PairedEvalFile["data"];
+  try {
+    result = await evaluatePairs(ds, translator, options);
+    data = {
+      dir: options.paired,
+      count: result.count,
+      total: ds.count,
+      height: ds.height,
+      width: ds.width,
+      channels: ds.channels,
+      split: ds.meta.split ?? null,
+    };
+  } finally {
+    ds.close();
+  }
+  const file: PairedEvalFile = {
+    format: PAIRED_EVAL_FORMAT,
+    translator: {
+      name: translator.name,
+      input: translator.input,
+      source: translator.source ?? null,
+    },
+    data,
+    metrics: result.metrics,
+    ...(result.identity ? { identity: result.identity } : {}),
+    clipped_fraction: result.clippedFraction,
+    definitions: PAIRED_DEFINITIONS,
+    seconds: (performance.now() - t0) / 1000,
+    created_by: options.command ?? "runPairedEval()",
+  };
+  if (options.out) await writeJsonAtomic(options.out, file);
+  return file;
+}
+
+/**
+ * Reads a `paired_eval.json`.
+ *
+ * @throws naming the file when it is not a paired evaluation of this format.
+ */
+export async function readPairedEval(path: string): Promise<PairedEvalFile> {
+  const v = await readJson<Partial<PairedEvalFile>>(path);
+  if (v?.format !== PAIRED_EVAL_FORMAT) {
+    throw new Error(
+      `${path}: format is ${JSON.stringify(v?.format)}, expected ${PAIRED_EVAL_FORMAT}`,
+    );
+  }
+  for (const k of ["translator", "data", "metrics"] as const) {
+    if (typeof v[k] !== "object" || v[k] === null) throw new Error(`${path}: '${k}' is missing`);
+  }
+  return v as PairedEvalFile;
+}
+
+/** Rows of a summary table: the translator and, when scored, the raw renders. */
+export function pairedRows(
+  file: PairedEvalFile,
+): { images: string; l1: number; psnr: number; ssim: number; n: number }[] {
+  const row = (images: string, m: PairedMetrics) => ({
+    images,
+    l1: m.l1.mean,
+    psnr: m.psnr.mean,
+    ssim: m.ssim.mean,
+    n: m.count,
+  });
+  const rows = [row(`G(x): ${file.translator.name}`, file.metrics)];
+  if (file.identity) rows.push(row("raw synthetic x (identity)", file.identity));
+  return rows;
+}
+
+/** A short markdown table of a paired evaluation, for logs and the tasks' output. */
+export function formatPairedSummary(file: PairedEvalFile): string {
+  const lines = [
+    `paired metrics against the ground-truth twins of ${file.data.dir} ` +
+    `(${file.data.count} pairs):`,
+    "",
+    "| images | L1 ([-1, 1]) | PSNR (dB) | SSIM |",
+    "| --- | --- | --- | --- |",
+  ];
+  for (const r of pairedRows(file)) {
+    lines.push(
+      `| ${r.images} | ${r.l1.toFixed(4)} | ${r.psnr.toFixed(2)} | ${r.ssim.toFixed(4)} |`,
+    );
+  }
+  return lines.join("\n");
+}

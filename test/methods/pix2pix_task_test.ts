@@ -1,0 +1,349 @@
+/**
+ * `deno task train-pix2pix` end to end, in process, on tiny generated data in a temp folder:
+ * smoke runs of both paired tasks that write every file of a run (paired metrics, the gaze
+ * protocol for `twins`, the report), an exact resume (2 + 2 steps == 4 straight, weights
+ * included, dropout on), `eval-gaze --refiner` and `eval-pairs --refiner` on the runs (the
+ * loaded G reproduces the live G's paired metrics), the ablation flags, and bad flags and data
+ * sets exiting 2. Several seconds on two CPU cores. Every test makes its own temp folder and
+ * removes it.
+ */
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs-core";
+import { initBackend } from "../../lib/backend/mod.ts";
+import { makeDataset } from "../../lib/data/dataset.ts";
+import { DEFAULT_DATA, DEFAULT_DATA_SPECS, defaultDataRole } from "../../lib/data/defaults.ts";
+import { readGazeEval } from "../../lib/eval/eval_file.ts";
+import { PAIRED_EVAL_FILE, readPairedEval } from "../../lib/eval/paired.ts";
+import {
+  expandPix2PixArgs,
+  PIX2PIX_CONFIG,
+  pix2pixDataDirs,
+  trainPix2Pix,
+} from "../../lib/methods/pix2pix/mod.ts";
+import { resolveConfig } from "../../lib/train/config.ts";
+import { readCheckpoint } from "../../lib/train/checkpoint.ts";
+import { readMetrics } from "../../lib/train/run.ts";
+import { main as evalMain } from "../../tasks/eval_gaze.ts";
+import { main as pairsMain } from "../../tasks/eval_pairs.ts";
+import { main as pix2pixMain } from "../../tasks/train_pix2pix.ts";
+import { captured, type Fixture, quiet, withFixture } from "./task_fixture.ts";
+
+await initBackend({ backend: "wasm" });
+
+/** The fixture's data sets plus a paired training and test set, and their flags. */
+async function fixture(f: (fx: Fixture & { paired: string[] }) => Promise<void>): Promise<void> {
+  await withFixture({ prefix: "eyegan-pix2pix-task-", train: 24, test: 12 }, async (fx) => {
+    const pairs = `${fx.root}/pairs`, pairsTest = `${fx.root}/pairs-test`;
+    await makeDataset(pairs, { domain: "paired", n: 24, seed: 1, split: "train" });
+    await makeDataset(pairsTest, { domain: "paired", n: 12, seed: 1, split: "test" });
+    await f({ ...fx, paired: ["--paired", pairs, "--pairedTest", pairsTest] });
+  });
+}
+
+const LOSSES = ["loss_G_adv", "loss_L1", "loss_G", "l1", "loss_D"];
+
+/** Checks every file of a finished smoke run (4 steps, samples and checkpoints every 2). */
+async function checkRun(dir: string, pairs: "twins" | "maps", lines: string[]): Promise<void> {
+  for (const f of ["config.json", "env.json", "metrics.jsonl", PAIRED_EVAL_FILE, "report.html"]) {
+    assert.ok((await Deno.stat(`${dir}/${f}`)).isFile, f);
+  }
+  const ckpt = await readCheckpoint(`${dir}/checkpoints/latest.safetensors`);
+  assert.equal(ckpt.step, 4);
+  assert.deepEqual(Object.keys(ckpt.networks).sort(), ["D", "G"]);
+  assert.deepEqual(Object.keys(ckpt.optimizers).sort(), ["D", "G"]);
+  const state = ckpt.state as { pix2pix: unknown; pairs: string; inChannels: number };
+  assert.deepEqual(state.pix2pix, { updatesG: 4, updatesD: 4 });
+  assert.equal(state.pairs, pairs);
+  assert.equal(state.inChannels, pairs === "twins" ? 1 : 6);
+  const checkpoints = [...Deno.readDirSync(`${dir}/checkpoints`)].map((e) => e.name).sort();
+  assert.deepEqual(checkpoints, [
+    "latest.safetensors",
+    "step-000002.safetensors",
+    "step-000004.safetensors",
+  ]);
+  const samples = [...Deno.readDirSync(`${dir}/samples`)].map((e) => e.name).sort();
+  assert.deepEqual(samples, ["step-000002.png", "step-000004.png"]);
+  const png = await Deno.readFile(`${dir}/samples/step-000004.png`);
+  assert.deepEqual([...png.subarray(1, 4)], [0x50, 0x4e, 0x47]);
+  const config = JSON.parse(await Deno.readTextFile(`${dir}/config.json`));
+  assert.equal(config.method, "pix2pix");
+  assert.equal(config.preset, "smoke");
+  assert.equal(config.values.pairs, pairs);
+  const metrics = await readMetrics(`${dir}/metrics.jsonl`);
+  assert.deepEqual(metrics.map((m) => m.step), [1, 2, 3, 4]);
+  for (const m of metrics) {
+    for (const k of LOSSES) assert.ok(Number.isFinite(m[k]), `step ${m.step} ${k} = ${m[k]}`);
+  }
+  const paired = await readPairedEval(`${dir}/${PAIRED_EVAL_FILE}`);
+  assert.equal(paired.translator.name, `pix2pix (${pairs})`);
+  assert.equal(paired.translator.input, pairs === "twins" ? "synthetic" : "maps");
+  assert.equal(paired.data.count, 12);
+  assert.ok(Number.isFinite(paired.metrics.ssim.mean) && paired.metrics.l1.mean > 0);
+  assert.equal(paired.identity !== undefined, pairs === "twins", "raw renders scored for twins");
+  const html = await Deno.readTextFile(`${dir}/report.html`);
+  for (const text of ["pix2pix translation", "Paired metrics", "ground truth y", "PSNR"]) {
+    assert.ok(html.includes(text), `report has '${text}'`);
+  }
+  assert.equal(html.includes(">Evaluation</h2>"), pairs === "twins", "gaze protocol: twins only");
+  assert.ok(lines.some((l) => l === `report: ${dir}/report.html`), "prints the path");
+}
+
+/** Every logged value of `metrics.jsonl`, without the timings. */
+async function losses(dir: string): Promise<Record<string, number>[]> {
+  return (await readMetrics(`${dir}/metrics.jsonl`)).map((m) => {
+    const { elapsed_s: _e, ...rest } = m;
+    return rest as Record<string, number>;
+  });
+}
+
+Deno.test("train-pix2pix twins smoke: every file, paired metrics, gaze protocol, report; exact resume; eval tasks", (t) =>
+  fixture(async ({ root, data, smoke, paired }) => {
+    const run = `${root}/twins`;
+    await t.step("smoke run", async () => {
+      const before = tf.memory().numTensors;
+      const o = quiet();
+      const result = await trainPix2Pix([...smoke, ...paired, "--out", run], o);
+      assert.equal(tf.memory().numTensors, before, "no tensors leak");
+      assert.equal(result?.exitCode, 0);
+      assert.equal(result?.step, 4);
+      await checkRun(run, "twins", o.lines);
+      const ev = await readGazeEval(`${run}/eval.json`);
+      assert.equal(ev.refiner.name, "pix2pix");
+      assert.ok(Number.isFinite(ev.gaze.refined.test_error.meanDeg));
+      assert.ok(o.lines.some((l) => l.includes("paired metrics against")), "prints the table");
+    });
+    await t.step("--resume continues exactly: 2 + 2 steps == 4 straight (dropout on)", async () => {
+      const args = [...smoke, ...paired, "--no-eval"];
+      await trainPix2Pix([...args, "--steps", "2", "--out", `${root}/halves`], quiet());
+      const resumed = await trainPix2Pix(
+        ["--resume", `${root}/halves`, "--steps", "4", "--quiet"],
+        quiet(),
+      );
+      assert.equal(resumed?.step, 4);
+      assert.deepEqual(await losses(`${root}/halves`), await losses(run));
+      const a = await readCheckpoint(`${run}/checkpoints/latest.safetensors`);
+      const b = await readCheckpoint(`${root}/halves/checkpoints/latest.safetensors`);
+      for (const net of ["G", "D"]) {
+        for (const [k, w] of Object.entries(a.networks[net].weights)) {
+          assert.deepEqual(b.networks[net].weights[k].data, w.data, `${net}/${k}`);
+        }
+      }
+    });
+    await t.step(
+      "eval-pairs --refiner: the loaded G gives the live G's paired metrics",
+      async () => {
+        const out = `${root}/pairs-eval`;
+        const c = await captured(() =>
+          pairsMain([
+            "--refiner",
+            run,
+            "--paired",
+            paired[3],
+            "--out",
+            out,
+            "--quiet",
+          ])
+        );
+        assert.equal(c.value, 0, c.text);
+        const live = await readPairedEval(`${run}/${PAIRED_EVAL_FILE}`);
+        const loaded = await readPairedEval(`${out}/${PAIRED_EVAL_FILE}`);
+        assert.deepEqual(loaded.metrics, live.metrics);
+        assert.match(c.text, /G\(x\): pix2pix \(twins\)/);
+      },
+    );
+    await t.step("eval-gaze --refiner on a twins run", async () => {
+      const evalOut = `${root}/eval-refiner`;
+      const code = await captured(() =>
+        evalMain([
+          "--refiner",
+          run,
+          "--out",
+          evalOut,
+          "--synthetic",
+          data.syn,
+          "--target-train",
+          data.tgt,
+          "--target-test",
+          data.tgtTest,
+          "--steps",
+          "4",
+          "--width",
+          "0.25",
+          "--batch",
+          "8",
+          "--classifier-steps",
+          "4",
+          "--realism-limit",
+          "16",
+          "--cache",
+          `${root}/cache`,
+          "--no-report",
+          "--quiet",
+        ])
+      );
+      assert.equal(code.value, 0, code.text);
+      assert.equal((await readGazeEval(`${evalOut}/eval.json`)).refiner.name, "pix2pix");
+    });
+  }));
+
+Deno.test("train-pix2pix maps smoke: one-hot maps in, paired metrics, no gaze protocol; eval tasks", () =>
+  fixture(async ({ root, data, paired }) => {
+    const run = `${root}/maps`;
+    const before = tf.memory().numTensors;
+    const o = quiet();
+    const result = await trainPix2Pix(
+      ["--preset", "smoke", "--pairs", "maps", ...paired, "--quiet", "--out", run],
+      o,
+    );
+    assert.equal(tf.memory().numTensors, before, "no tensors leak");
+    assert.equal(result?.exitCode, 0);
+    assert.equal(result?.eval, undefined);
+    await checkRun(run, "maps", o.lines);
+    await assert.rejects(() => Deno.stat(`${run}/eval.json`), Deno.errors.NotFound);
+    // eval-pairs loads the maps G with its encoding
+    const c = await captured(() => pairsMain(["--refiner", run, "--paired", paired[3], "--quiet"]));
+    assert.equal(c.value, 0, c.text);
+    assert.deepEqual(
+      (await readPairedEval(`${run}/${PAIRED_EVAL_FILE}`)).metrics,
+      result?.paired?.metrics,
+      "the loaded maps G reproduces the live one",
+    );
+    // eval-gaze refuses a maps run with a clear message (its main throws; the task exits 1)
+    await assert.rejects(
+      () =>
+        captured(() =>
+          evalMain([
+            "--refiner",
+            run,
+            "--synthetic",
+            data.syn,
+            "--target-train",
+            data.tgt,
+            "--target-test",
+            data.tgtTest,
+            "--out",
+            `${root}/no`,
+            "--quiet",
+          ])
+        ),
+      /translates semantic maps, not synthetic images/,
+    );
+    // scaled maps: one input channel
+    const scaled = await trainPix2Pix([
+      "--preset",
+      "smoke",
+      "--pairs",
+      "maps",
+      "--mapEncoding",
+      "scaled",
+      ...paired,
+      "--no-eval",
+      "--quiet",
+      "--out",
+      `${root}/scaled`,
+    ], quiet());
+    assert.equal(scaled?.exitCode, 0);
+    const ckpt = await readCheckpoint(`${root}/scaled/checkpoints/latest.safetensors`);
+    assert.equal((ckpt.state as { inChannels: number }).inChannels, 1);
+  }));
+
+Deno.test("train-pix2pix ablation flags: --objective l1 / cgan, encoder-decoder, PixelGAN, unconditional D", () =>
+  fixture(async ({ root, paired }) => {
+    const base = ["--preset", "smoke", ...paired, "--no-eval", "--quiet", "--steps", "2"];
+    const runs: [string, string[], (m: Record<string, number>) => void][] = [
+      ["l1", ["--objective", "l1"], (m) => {
+        assert.ok(!("loss_D" in m), "no D");
+        assert.equal(m.loss_G_adv, 0);
+      }],
+      ["cgan", ["--objective=cgan"], (m) => assert.equal(m.loss_L1, 0)],
+      [
+        "ablate",
+        [
+          "--generator.skips",
+          "false",
+          "--discriminator.receptiveField",
+          "1",
+          "--discriminator.conditional",
+          "false",
+        ],
+        (m) => assert.ok(Number.isFinite(m.loss_D)),
+      ],
+    ];
+    for (const [name, flags, check] of runs) {
+      const out = `${root}/${name}`;
+      const r = await trainPix2Pix([...base, ...flags, "--out", out], quiet());
+      assert.equal(r?.exitCode, 0, name);
+      const metrics = await readMetrics(`${out}/metrics.jsonl`);
+      for (const m of metrics) check(m as unknown as Record<string, number>);
+      const config = JSON.parse(await Deno.readTextFile(`${out}/config.json`));
+      if (name === "l1") assert.equal(config.values.adversarial.weight, 0);
+      if (name === "cgan") assert.equal(config.values.lambdaL1, 0);
+      if (name === "ablate") {
+        assert.equal(config.values.generator.skips, false);
+        assert.equal(config.values.discriminator.receptiveField, 1);
+        assert.equal(config.values.discriminator.conditional, false);
+      }
+    }
+  }));
+
+Deno.test("train-pix2pix: bad flags and data sets exit 2 with what is valid", () =>
+  fixture(async ({ data, paired }) => {
+    const c = await captured(() => pix2pixMain(["--lamdaL1", "3"]));
+    assert.equal(c.value, 2);
+    assert.match(c.text, /unknown flag --lamdaL1 \(did you mean --lambdaL1\?\)/);
+    for (
+      const flag of ["--pairs", "--mapEncoding", "--paired", "--generator.skips", "--objective"]
+    ) {
+      assert.ok(c.text.includes(flag), `lists ${flag}`);
+    }
+    const o = await captured(() => pix2pixMain(["--objective", "gan"]));
+    assert.equal(o.value, 2);
+    assert.match(o.text, /--objective must be one of l1, cgan, l1\+cgan/);
+    const p = await captured(() => pix2pixMain(["--pairs", "twin"]));
+    assert.equal(p.value, 2);
+    assert.match(p.text, /--pairs must be one of twins, maps/);
+    // a synthetic set is not a paired set: named with its flag, before any run folder
+    const d = await captured(() =>
+      pix2pixMain(["--preset", "smoke", "--paired", data.syn, "--no-eval", "--quiet"])
+    );
+    assert.equal(d.value, 2);
+    assert.match(d.text, /--paired .*syn: has no synthetic\.npy.*make-data --domain paired/);
+    const t = await captured(() =>
+      pix2pixMain([
+        "--preset",
+        "smoke",
+        paired[0],
+        paired[1],
+        "--pairedTest",
+        data.tgtTest,
+        "--pairs",
+        "maps",
+        "--quiet",
+      ])
+    );
+    assert.equal(t.value, 2);
+    assert.match(t.text, /--pairedTest .*tgt-test: has no maps\.npy/);
+  }));
+
+Deno.test("train-pix2pix data roles: the default paired sets, the held-out set, gaze for twins only", () => {
+  assert.equal(DEFAULT_DATA.pairedTrain, "data/generated/gap-paired-train-n10000-s0");
+  assert.equal(DEFAULT_DATA.pairedTest, "data/generated/gap-paired-test-n1000-s0");
+  assert.equal(defaultDataRole(`./${DEFAULT_DATA.pairedTrain}/`), "pairedTrain");
+  assert.equal(DEFAULT_DATA_SPECS.pairedTest.domain, "paired");
+  const quick = resolveConfig(PIX2PIX_CONFIG, {}).values;
+  assert.equal(quick.paired, DEFAULT_DATA.pairedTrain);
+  const d = pix2pixDataDirs(quick);
+  assert.equal(d.pairedTest, DEFAULT_DATA.pairedTest);
+  assert.equal(d.gaze?.protocol?.synthetic, DEFAULT_DATA.synthetic, "twins: G refines --source");
+  const custom = pix2pixDataDirs({ ...quick, paired: "data/mine" });
+  assert.equal(custom.pairedTest, undefined, "a custom paired set has no default test set");
+  assert.equal(pix2pixDataDirs({ ...quick, pairedTest: "none" }).pairedTest, undefined);
+  assert.equal(pix2pixDataDirs({ ...quick, pairedTest: "data/t" }).pairedTest, "data/t");
+  assert.equal(pix2pixDataDirs({ ...quick, pairs: "maps" }).gaze, undefined, "maps: no gaze");
+  const off = pix2pixDataDirs({ ...quick, eval: { ...quick.eval, enabled: false } });
+  assert.deepEqual(off, { paired: DEFAULT_DATA.pairedTrain });
+  assert.deepEqual(expandPix2PixArgs(["--objective", "l1", "--no-eval", "--objective=l1+cgan"]), [
+    "--adversarial.weight=0",
+    "--eval.enabled=false",
+  ]);
+});
