@@ -1,7 +1,8 @@
 /**
  * `deno task benchmark-methods`: trains and evaluates every method with the same data, seeds and
  * evaluation settings (`lib/methods/benchmark.ts`), then writes the results table over seeds
- * (`OUT/table.md`, `OUT/table.json`) and prints it.
+ * (`OUT/table.md`, `OUT/table.json`), prints it, and writes the comparison report of all runs
+ * with the table first (`OUT/report.html`, `lib/report/compare.ts`).
  *
  * ```sh
  * deno task benchmark-methods                         # quick preset, seeds 0,1,2, all methods
@@ -18,7 +19,8 @@ import {
   planBenchmark,
   runBenchmark,
 } from "../lib/methods/benchmark.ts";
-import { SEED_TABLE_MEASURES, seedTableMarkdown } from "../lib/report/seed_table.ts";
+import { writeComparisonReport } from "../lib/report/compare.ts";
+import { SEED_TABLE_MEASURES, seedTableMarkdown, seedTableSpec } from "../lib/report/seed_table.ts";
 import { intFlag, parseFlags, runTask, UsageError } from "../lib/util/cli.ts";
 import { writeJsonAtomic, writeTextAtomic } from "../lib/util/fs.ts";
 
@@ -27,7 +29,8 @@ const USAGE = `Usage: deno task benchmark-methods [--preset quick] [--seeds 3 | 
        [--backend NAME] [--dry-run] [--quiet]
 
 Trains and evaluates every method and the raw-synthetic baseline with the same data, seeds and
-estimator, then writes the table over seeds (mean +- std): the toolkit's own "Table 3".
+estimator, then writes the table over seeds (mean +- std), the toolkit's own "Table 3", and the
+comparison report of all runs (deno task compare) with the table first.
 
 Each method and seed has the run folder RUNS/<method>-<preset>-seed<S>, trained with the
 method's task and --preset P --seed S --eval.seed S --out DIR. Finished and evaluated runs are
@@ -37,7 +40,7 @@ reused, unfinished ones resumed, so an interrupted benchmark continues where it 
   --seeds     a count N (seeds 0..N-1) or a comma-separated list (default 3)
   --methods   comma-separated method keys (default: all)
   --runs      folder of the run folders (default runs)
-  --out       where table.md and table.json go (default RUNS/benchmark-<preset>)
+  --out       where table.md, table.json and report.html go (default RUNS/benchmark-<preset>)
   --backend   backend of new runs: auto (default), wasm, cpu, webgpu, tfjs-node, tfjs-node-gpu
   --dry-run   print the plan and exit
   --quiet     no progress bars`;
@@ -116,6 +119,26 @@ export async function main(argv: string[]): Promise<number> {
     console.log(md);
     for (const w of result.table.warnings) console.log(`warning: not comparable: ${w}`);
     console.log(`table: ${out}/table.md`);
+    const table = result.table;
+    const { path } = await writeComparisonReport(result.runs.map((r) => r.runDir!), {
+      out: `${out}/report.html`,
+      names: result.runs.map((r) => `${r.method} s${r.seed}`),
+      title: `Benchmark: ${[...new Set(result.runs.map((r) => r.method))].join(", ")} ` +
+        `(${v.preset} preset, seeds ${table.seeds.join(", ")})`,
+      leadSections: [{
+        heading: "Results over seeds",
+        build: (report) => {
+          report.table(seedTableSpec(table), {
+            caption: `Gaze estimator trained on each set, tested on the target test set; ` +
+              `mean ± sample std over seeds ${table.seeds.join(", ")}`,
+          });
+          if (table.warnings.length > 0) {
+            report.paragraph(`⚠ Not comparable:\n\n${table.warnings.join("\n\n")}`);
+          }
+        },
+      }],
+    });
+    console.log(`report: ${path}`);
   }
   for (const f of result.failures) console.error(`failed: ${f.key} seed ${f.seed}: ${f.message}`);
   return result.exitCode;

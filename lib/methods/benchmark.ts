@@ -26,6 +26,7 @@ import { readRunConfig } from "../train/run.ts";
 import { exists } from "../util/fs.ts";
 import { trainCycleGAN } from "./cyclegan/train.ts";
 import { trainGazeGAN } from "./gazegan/train.ts";
+import { trainPix2Pix } from "./pix2pix/train.ts";
 import { trainSimGAN, type TrainSimGANOptions } from "./simgan/train.ts";
 
 /** What a method's training task returns (the fields the benchmark uses). */
@@ -81,6 +82,15 @@ registerBenchmarkMethod({
   configMethod: "gazegan",
   fixedFlags: [],
   train: trainGazeGAN,
+});
+// pix2pix needs pairs: on `twins` (synthetic render -> its target-domain twin) its G refines
+// synthetic images, so the gaze protocol applies as to the unpaired methods.
+registerBenchmarkMethod({
+  key: "pix2pix-twins",
+  title: "pix2pix (twins)",
+  configMethod: "pix2pix",
+  fixedFlags: ["--pairs", "twins"],
+  train: trainPix2Pix,
 });
 
 /** What the benchmark does with one (method, seed). */

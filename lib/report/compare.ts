@@ -912,6 +912,11 @@ export interface ComparisonReportOptions {
   smoothing?: number;
   /** Where {@link writeComparisonReport} writes (default `runs/compare-<time>/report.html`). */
   out?: string;
+  /**
+   * Sections put first, before the comparability check (e.g. `benchmark-methods`' table over
+   * seeds): a heading each, and a function that adds the section's content.
+   */
+  leadSections?: { heading: string; build: (report: Report) => void | Promise<void> }[];
 }
 
 /** The first `n` images of a data set as pixel images. */
@@ -964,6 +969,10 @@ export async function buildComparisonReport(
   const report = new Report(title, {
     subtitle: `${runs.length} runs: ${runs.map((r) => r.dir).join(", ")}`,
   });
+  for (const section of options.leadSections ?? []) {
+    report.heading(section.heading);
+    await section.build(report);
+  }
 
   const marked = markedRuns(a.flags);
   report.heading(
