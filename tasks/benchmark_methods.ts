@@ -6,7 +6,7 @@
  *
  * ```sh
  * deno task benchmark-methods                         # quick preset, seeds 0,1,2, all methods
- * deno task benchmark-methods --seeds 1 --methods simgan,gazegan --preset smoke --runs runs/try
+ * deno task benchmark-methods --seeds 0,1 --methods simgan,gazegan --preset smoke --runs runs/try
  * deno task benchmark-methods --dry-run               # what would be trained, resumed, reused
  * ```
  *
@@ -99,6 +99,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const out = (v.out ?? `${v.runs.replace(/\/+$/, "")}/benchmark-${v.preset}`).replace(/\/+$/, "");
   const result = await runBenchmark(options);
+  let reportFailed = false;
   if (result.table) {
     const md = seedTableMarkdown(result.table);
     await Deno.mkdir(out, { recursive: true });
@@ -120,28 +121,34 @@ export async function main(argv: string[]): Promise<number> {
     for (const w of result.table.warnings) console.log(`warning: not comparable: ${w}`);
     console.log(`table: ${out}/table.md`);
     const table = result.table;
-    const { path } = await writeComparisonReport(result.runs.map((r) => r.runDir!), {
-      out: `${out}/report.html`,
-      names: result.runs.map((r) => `${r.method} s${r.seed}`),
-      title: `Benchmark: ${[...new Set(result.runs.map((r) => r.method))].join(", ")} ` +
-        `(${v.preset} preset, seeds ${table.seeds.join(", ")})`,
-      leadSections: [{
-        heading: "Results over seeds",
-        build: (report) => {
-          report.table(seedTableSpec(table), {
-            caption: `Gaze estimator trained on each set, tested on the target test set; ` +
-              `mean ± sample std over seeds ${table.seeds.join(", ")}`,
-          });
-          if (table.warnings.length > 0) {
-            report.paragraph(`⚠ Not comparable:\n\n${table.warnings.join("\n\n")}`);
-          }
-        },
-      }],
-    });
-    console.log(`report: ${path}`);
+    try {
+      const { path } = await writeComparisonReport(result.runs.map((r) => r.runDir!), {
+        out: `${out}/report.html`,
+        names: result.runs.map((r) => `${r.method} s${r.seed}`),
+        title: `Benchmark: ${[...new Set(result.runs.map((r) => r.method))].join(", ")} ` +
+          `(${v.preset} preset, seeds ${table.seeds.join(", ")})`,
+        leadSections: [{
+          heading: "Results over seeds",
+          build: (report) => {
+            report.table(seedTableSpec(table), {
+              caption: `Gaze estimator trained on each set, tested on the target test set; ` +
+                `mean ± sample std over seeds ${table.seeds.join(", ")}`,
+            });
+            if (table.warnings.length > 0) {
+              report.paragraph(`⚠ Not comparable:\n\n${table.warnings.join("\n\n")}`);
+            }
+          },
+        }],
+      });
+      console.log(`report: ${path}`);
+    } catch (e) {
+      // the table is written; a report that fails must not hide the runs' failures below
+      console.error(`benchmark-methods: the comparison report failed: ${(e as Error).message}`);
+      reportFailed = true;
+    }
   }
   for (const f of result.failures) console.error(`failed: ${f.key} seed ${f.seed}: ${f.message}`);
-  return result.exitCode;
+  return reportFailed && result.exitCode === 0 ? 1 : result.exitCode;
 }
 
 if (import.meta.main) {

@@ -56,10 +56,12 @@ export interface LabelPreservation {
   /**
    * The target-domain estimator (c) applied to the same refined and raw images against the
    * synthetic labels (absent when the upper bound is skipped, and in older files). (a) pays
-   * about the domain gap on refined images that really look like target images, gaze intact or
-   * not; (c) reads them in its own domain, so intact gaze shows as an error near (c)'s own target
-   * test error. (c) is also not GazeGAN's frozen estimator E (that is (a)), so for GazeGAN this
-   * is the non-circular check.
+   * about the domain gap on refined images that look like target images, gaze intact or not;
+   * (c) reads them in its own domain, so a refiner that keeps the gaze lowers (c)'s error on
+   * refined against raw images. Compare the two rows, not (c)'s own test error: the synthetic
+   * labels span a wider gaze range than the target domain's, so (c) extrapolates on part of
+   * them. (c) is not GazeGAN's frozen estimator E (that is (a)), so for GazeGAN this is the
+   * non-circular check.
    */
   by_target?: { refined: GazeErrorSummary; raw: GazeErrorSummary };
 }

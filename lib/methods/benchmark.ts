@@ -170,6 +170,18 @@ async function planOne(
         `--runs folder`,
     );
   }
+  // The method's fixed flags (`--pairs twins`) must be what the folder's run was trained with.
+  const values = config.values as Record<string, unknown>;
+  for (let i = 0; i + 1 < method.fixedFlags.length; i += 2) {
+    const key = method.fixedFlags[i].replace(/^--/, "");
+    const want = method.fixedFlags[i + 1];
+    if (String(values[key]) !== want) {
+      throw new Error(
+        `${dir} holds a run with ${key} = ${JSON.stringify(values[key])}, not ${want}; move ` +
+          `it away or choose another --runs folder`,
+      );
+    }
+  }
   const steps = (config.values as { steps?: number }).steps;
   if (await exists(`${dir}/eval.json`)) {
     const ev = await readGazeEval(`${dir}/eval.json`);

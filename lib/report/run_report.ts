@@ -416,7 +416,8 @@ export async function buildRunReport(
         lp && !lp.by_target ? " ((c): not evaluated)" : ""
       }. (a) pays about the domain gap on images that look like target images even with ` +
       `their gaze intact; (c) reads them in its own domain, so a refiner that keeps the gaze ` +
-      `brings (c)'s error down towards its own target test error.`,
+      `lowers (c)'s error on refined against raw images (the synthetic labels span a wider ` +
+      `gaze range than the target domain's, so (c) does not reach its own test error here).`,
       e.realism?.features
         ? `KID: against the target test images, on ${e.realism.features.description}; ` +
           `domain-specific (comparable only between evaluations with the same features, not ` +

@@ -190,6 +190,14 @@ export function seedTable(runs: readonly SeedRun[]): SeedTable {
       ),
     })),
   ];
+  for (const r of rows) {
+    const have = r.measures.mean?.seeds ?? [];
+    if (have.length !== seeds.length) {
+      warnings.push(
+        `${r.label}: over seeds ${have.join(", ") || "none"} only, not all of ${seeds.join(", ")}`,
+      );
+    }
+  }
   const target = collect(
     firstOfSeed.map((r) => ({ seed: r.seed, values: rowValues(r.eval, "target") })),
   );

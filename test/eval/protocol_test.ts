@@ -107,6 +107,8 @@ Deno.test("protocol: identity refine = raw baseline; eval.json; cached baselines
     assertFiniteSummary(lp.test?.refined, "lp.test.refined");
     assertFiniteSummary(lp.train.by_target?.refined, "lp.train.by_target.refined");
     assertFiniteSummary(lp.test?.by_target?.refined, "lp.test.by_target.refined");
+    // (c) is another network than (a): its errors on the same raw images differ.
+    assert.notDeepEqual(lp.train.by_target!.raw, lp.train.raw);
     const realism = first.realism!;
     // The classifier's real side is the held-out target test set (the GAN trains against the
     // target training set), and eval.json says so.

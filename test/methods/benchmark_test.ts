@@ -26,7 +26,7 @@ async function fakeRun(
       method: o.method,
       preset: "quick",
       seed: o.seed,
-      values: { steps: o.steps ?? 10 },
+      values: { steps: o.steps ?? 10, pairs: "twins" },
     }),
   );
   await Deno.writeFile(`${dir}/checkpoints/latest.safetensors`, new Uint8Array(8));
@@ -96,6 +96,16 @@ Deno.test("benchmark: plan reuses, resumes and trains; refuses foreign folders",
     await assert.rejects(
       planBenchmark({ ...opts, runsDir: `${dir}/other` }),
       /fake-quick-seed0 holds a fake run \(preset quick, seed 7\), not fake \/ quick \/ seed 0/,
+    );
+    // A folder of the method with other fixed flags (a `maps` run where `twins` is planned).
+    await fakeRun(`${dir}/maps/fake-quick-seed0`, { method: "fake", seed: 0 });
+    const cfgPath = `${dir}/maps/fake-quick-seed0/config.json`;
+    const cfg = JSON.parse(await Deno.readTextFile(cfgPath));
+    cfg.values.pairs = "maps";
+    await Deno.writeTextFile(cfgPath, JSON.stringify(cfg));
+    await assert.rejects(
+      planBenchmark({ ...opts, runsDir: `${dir}/maps` }),
+      /holds a run with pairs = "maps", not twins/,
     );
     await Deno.mkdir(`${dir}/empty/fake-quick-seed0`, { recursive: true });
     await assert.rejects(

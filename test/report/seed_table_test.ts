@@ -88,6 +88,9 @@ Deno.test("seedTable: incompatible evaluations and disagreeing baselines are war
   assert.ok(t.warnings.some((w) => /runs\/c: its raw-synthetic estimator \(a\) differs/.test(w)));
   // A different seed may change the estimator seed and KID's feature network, nothing else.
   assert.ok(!t.warnings.some((w) => w.startsWith("runs/d")));
+  // Rows over fewer seeds than the table are pointed out.
+  assert.ok(t.warnings.includes("SimGAN: over seeds 0 only, not all of 0, 1"));
+  assert.ok(!t.warnings.some((w) => w.startsWith("CycleGAN:")));
   assert.throws(
     () =>
       seedTable([
