@@ -5,7 +5,8 @@
  * outside; a screenshot of each page goes to `--out-dir`.
  *
  * `.ipynb` files (executed notebooks) are first exported with `jupyter nbconvert --to html`
- * into `OUT-DIR/notebooks/`. Prints one line per page, then `browser-check: N passed, M failed`,
+ * into `OUT-DIR/notebooks/`, each under a name of its own (`uniqueExportNames`: the notebook's
+ * name, with its folders where two inputs share it). Prints one line per page, then `browser-check: N passed, M failed`,
  * and writes `OUT-DIR/browser-check.json`. Exit codes: 0 all passed, 1 a page failed, 2 a bad
  * command line or no Chromium.
  *
@@ -15,12 +16,11 @@ import {
   BROWSER_CHECK_DIR,
   checkPages,
   CHROMIUM_HINT,
-  exportNotebookHtml,
   findChromium,
   formatPageResult,
-  JUPYTER,
   type PageCheckResult,
 } from "../lib/report/browser_check.ts";
+import { exportNotebookHtml, JUPYTER, uniqueExportNames } from "../lib/notebook/export.ts";
 import { writeJsonAtomic } from "../lib/util/fs.ts";
 import {
   intFlag,
@@ -80,16 +80,26 @@ export async function checkBrowserMain(args: string[]): Promise<number> {
   const chromium = v.chromium ?? await findChromium();
   if (!chromium) throw new SetupError(CHROMIUM_HINT);
 
-  // Notebooks: export to HTML first; a failed export is that file's failure.
+  // Notebooks: export to HTML first, a name each (a/x.ipynb and b/x.ipynb must not overwrite
+  // each other); a failed export is that file's failure.
   const pages: string[] = [];
   const failed: PageCheckResult[] = [];
+  const notebooks = positionals.filter((f) => /\.ipynb$/i.test(f));
+  const names = uniqueExportNames(notebooks);
+  let nbIndex = 0;
   for (const f of positionals) {
     if (!/\.ipynb$/i.test(f)) {
       pages.push(f);
       continue;
     }
     try {
-      pages.push(await exportNotebookHtml(f, `${outDir}/notebooks`, { jupyter: JUPYTER }));
+      pages.push(
+        await exportNotebookHtml(f, {
+          outDir: `${outDir}/notebooks`,
+          name: names[nbIndex++],
+          jupyter: JUPYTER,
+        }),
+      );
     } catch (e) {
       if (isPermissionError(e)) throw e;
       const r: PageCheckResult = {

@@ -12,6 +12,7 @@
 import {
   defaultComparisonPath,
   formatComparisonSummary,
+  strictFailures,
   writeComparisonReport,
 } from "../lib/report/compare.ts";
 import {
@@ -43,7 +44,8 @@ eval.json is listed as not evaluated.
   --samples    images per row of the sample grids (default 8; 0: no grids)
   --smoothing  EMA factor of the loss curves in [0, 1) (default 0.6 from 50 records on)
   --strict     exit 1 when an evaluation is not (fully) comparable with the first one
-               (differences in the estimator seed alone are allowed)
+               (INCOMPATIBLE or PARTLY COMPARABLE), or extra metrics were measured with
+               other settings (INCOMPATIBLE METRICS); seed replicates are allowed
   -h, --help   this text
 
 The task may write under runs/ only (least privilege); to write elsewhere, run it as
@@ -93,8 +95,12 @@ export async function compareMain(args: string[]): Promise<number> {
   console.log(formatComparisonSummary(result.analysis));
   for (const n of result.notes) console.log(`note: ${n}`);
   console.log(`wrote ${result.path}`);
-  const incompatible = result.analysis.flags.filter((f) => f.kind !== "seed");
-  return v.strict && incompatible.length > 0 ? 1 : 0;
+  const failures = strictFailures(result.analysis);
+  if (v.strict && failures.length > 0) {
+    console.log(`--strict: not (fully) comparable: ${failures.join("; ")}`);
+    return 1;
+  }
+  return 0;
 }
 
 if (import.meta.main) {

@@ -15,15 +15,29 @@
  * own loader, else the method's refiner from `registerRefinerLoader`). The default paired test
  * set is rendered when missing.
  *
+ * `--out` defaults to the run folder, whose `paired_eval.json` may be the one written at training
+ * time: a file made with other settings (paired set, number of pairs, translator, run or step)
+ * is not replaced unless `--force` is given; write elsewhere with `--out DIR`. A file made with
+ * the same settings is replaced (the same result). The file is written atomically.
+ *
+ * Comparing methods: generated paired sets draw their parameters from the target domain's
+ * distribution (`REAL_SHAPES`, recorded as `data.parameters`), pix2pix's own training
+ * distribution, while SimGAN, CycleGAN and GazeGAN were trained on renders drawn from
+ * `SYNTHETIC_SHAPES` (other gaze and head-pose ranges, lid openness, iris sizes and colours,
+ * framing, skin tones, lighting). Their scores here are partly out of their training
+ * distribution; see `docs/pix2pix.md` ("Comparison on the same held-out twins").
+ *
  * @module
  */
 import { formatBackendReport, initBackend, parseBackendName } from "../lib/backend/mod.ts";
 import { DEFAULT_DATA, ensureDefaultData } from "../lib/data/defaults.ts";
 import {
+  checkPairedEvalTarget,
   formatPairedSummary,
   loadPairedTranslator,
   PAIRED_EVAL_FILE,
   type PairedTranslator,
+  plannedPairedEvalSettings,
   refinerTranslator,
   runPairedEval,
 } from "../lib/eval/paired.ts";
@@ -33,7 +47,7 @@ import { intFlag, parsedFlag, parseFlags, runTask, UsageError } from "../lib/uti
 
 export const USAGE =
   `Usage: deno task eval-pairs (--refiner RUN | --identity) [--paired DIR] [--out DIR]
-       [--limit N] [--backend NAME] [--quiet]
+       [--limit N] [--force] [--backend NAME] [--quiet]
 
 Translates the inputs of a held-out paired data set with a run's G (synthetic renders, or
 semantic maps for a pix2pix maps run), compares the outputs with the ground-truth twins
@@ -46,6 +60,9 @@ OUT/paired_eval.json. With a synthetic input, the raw renders are scored too (id
   --out       folder of paired_eval.json (default: the --refiner run, or
               runs/eval-pairs-identity-<time> with --identity)
   --limit     evaluate the first N pairs only (default all)
+  --force     replace OUT/paired_eval.json even if it was made with other settings (paired
+              set, number of pairs, translator, run or step); without it such a file, e.g.
+              the run's own from training, is kept and the task stops
   --backend   auto (default), wasm, cpu, webgpu, tfjs-node, tfjs-node-gpu
   --quiet     no progress bars or log lines`;
 
@@ -55,6 +72,7 @@ const FLAGS = {
   paired: { type: "string", default: DEFAULT_DATA.pairedTest },
   out: { type: "string" },
   limit: { type: "string" },
+  force: { type: "boolean", default: false },
   backend: { type: "string", default: "auto" },
   quiet: { type: "boolean", default: false },
   help: { type: "boolean", default: false },
@@ -89,16 +107,17 @@ export async function main(argv: string[]): Promise<number> {
     ? await loadPairedTranslator(runDir)
     : refinerTranslator(identityRefiner());
   try {
+    const path = `${out}/${PAIRED_EVAL_FILE}`;
+    // the run's own file (written at training time) is not replaced by other settings' result
+    await checkPairedEvalTarget(
+      path,
+      await plannedPairedEvalSettings(translator, { paired, limit }),
+      { force: v.force === true },
+    );
     await Deno.mkdir(out, { recursive: true });
-    const file = await runPairedEval(translator, {
-      paired,
-      out: `${out}/${PAIRED_EVAL_FILE}`,
-      limit,
-      quiet,
-      command,
-    });
+    const file = await runPairedEval(translator, { paired, out: path, limit, quiet, command });
     console.log(formatPairedSummary(file));
-    console.log(`\nwrote ${out}/${PAIRED_EVAL_FILE} in ${file.seconds.toFixed(0)} s`);
+    console.log(`\nwrote ${path} in ${file.seconds.toFixed(0)} s`);
   } finally {
     translator.dispose?.();
   }

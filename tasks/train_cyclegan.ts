@@ -5,9 +5,15 @@
  * ```sh
  * deno task train-cyclegan                                   # quick preset, default data sets
  * deno task train-cyclegan --preset smoke --no-eval          # seconds
- * deno task train-cyclegan --resume runs/cyclegan-20261115-142310 --steps 800
+ * deno task train-cyclegan --resume runs/cyclegan-20261115-142310 --steps 800 \
+ *   --schedule.constantSteps 600                 # 200 more; quick's decay moved to the end
  * deno task train-cyclegan --help                            # every flag, per preset
  * ```
+ *
+ * `--steps` may not go past the learning-rate schedule (`--schedule.constantSteps` +
+ * `--schedule.decaySteps`, quick 400 + 200): the steps after it would train at rate 0, so the task
+ * stops with exit code 2 and says how to raise the schedule (the schedule flags may change with
+ * `--resume`).
  *
  * @module
  */

@@ -11,6 +11,7 @@
  * @module
  */
 import { formatBackendReport, initBackend, parseBackendName } from "../lib/backend/mod.ts";
+import { withinPctAt } from "../lib/gaze/metrics.ts";
 import { runEstimator } from "../lib/gaze/run.ts";
 import { ESTIMATOR_DEFAULTS } from "../lib/gaze/estimator.ts";
 import {
@@ -85,7 +86,7 @@ if (import.meta.main) {
     const e = result.test_error;
     console.log(
       `test error on ${result.test.dir}: mean ${e.meanDeg.toFixed(2)} deg, median ` +
-        `${e.medianDeg.toFixed(2)} deg, within 7 deg ${e.withinPct[7].toFixed(1)}% ` +
+        `${e.medianDeg.toFixed(2)} deg, within 7 deg ${withinPctAt(e, 7)?.toFixed(1) ?? "—"}% ` +
         `(n=${e.n}); wrote ${v.out}/eval.json`,
     );
   });

@@ -8,9 +8,15 @@
  * deno task train-pix2pix --pairs maps                      # semantic map -> target image
  * deno task train-pix2pix --preset smoke --no-eval          # seconds
  * deno task train-pix2pix --objective l1                    # ablation: L1 only
- * deno task train-pix2pix --resume runs/pix2pix-20261115-142310 --steps 1500
+ * deno task train-pix2pix --resume runs/pix2pix-20261115-142310 --steps 1500 \
+ *   --schedule.constantSteps 1200                # 500 more; quick's decay moved to the end
  * deno task train-pix2pix --help                            # every flag, per preset
  * ```
+ *
+ * `--steps` may not go past the learning-rate schedule (`--schedule.constantSteps` +
+ * `--schedule.decaySteps`, quick 700 + 300): the steps after it would train at rate 0, so the task
+ * stops with exit code 2 and says how to raise the schedule (the schedule flags may change with
+ * `--resume`).
  *
  * @module
  */

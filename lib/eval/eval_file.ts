@@ -8,7 +8,7 @@
  * @module
  */
 import type { EstimatorConfig } from "../gaze/estimator.ts";
-import type { GazeErrorSummary } from "../gaze/metrics.ts";
+import { type GazeErrorSummary, withinPctAt } from "../gaze/metrics.ts";
 import type { KidResult } from "./kid.ts";
 import type { TuringConfig, TuringResult } from "./turing.ts";
 import { readJson } from "../util/fs.ts";
@@ -188,6 +188,36 @@ export function canonicalJson(value: unknown): string {
 }
 
 /**
+ * The settings of {@link compareEvalSettings} that follow the seed: the estimators' seed, and
+ * with it the target-domain estimator (c) whose features KID uses (its cache key). Between
+ * evaluations made with different seeds (seed replicates) they may differ; within one seed they
+ * must not. The table over seeds (`lib/report/seed_table.ts`) and the comparison report
+ * (`lib/report/compare.ts`) both read seed replicates by this list.
+ */
+export const SEED_FOLLOWING_SETTINGS: readonly string[] = [
+  "estimator.seed",
+  "realism.features.cache_key",
+];
+
+/**
+ * The setting a line of {@link compareEvalSettings} is about: `estimator.steps` of
+ * `estimator.steps: 600 vs 300`.
+ */
+export function differenceSetting(line: string): string {
+  const i = line.indexOf(":");
+  return i < 0 ? line : line.slice(0, i);
+}
+
+/**
+ * Whether a line of {@link compareEvalSettings} (or a setting's name) is about a setting that
+ * follows the seed ({@link SEED_FOLLOWING_SETTINGS}): a difference allowed between seed
+ * replicates.
+ */
+export function isSeedFollowing(line: string): boolean {
+  return SEED_FOLLOWING_SETTINGS.includes(differenceSetting(line));
+}
+
+/**
  * What differs between the settings of two evaluations: data sets (directories and counts),
  * image size, estimator config, KID features and settings, classifier settings and real side,
  * realism limit, skipped parts and backend. An empty list means their numbers are comparable; the refiner (and
@@ -245,10 +275,7 @@ export function compareEvalSettings(a: GazeEvalFile, b: GazeEvalFile): string[] 
  */
 export function formatEvalSummary(ev: GazeEvalFile): string {
   const f = (v: number | undefined, digits = 2) => (v === undefined ? "—" : v.toFixed(digits));
-  const within7 = (s: GazeErrorSummary) => {
-    const i = s.thresholdsDeg.indexOf(7);
-    return i < 0 ? undefined : s.withinPct[i];
-  };
+  const within7 = (s: GazeErrorSummary) => withinPctAt(s, 7);
   const lp = ev.label_preservation?.test ?? ev.label_preservation?.train;
   const t = ev.realism?.target;
   const kidText = (k: KidSummary | undefined) => (k ? k.mean.toExponential(2) : "—");

@@ -22,12 +22,25 @@
  * With a synthetic input, `identity` also scores the raw render against its twin: the floor a
  * refiner must beat (the twins differ by appearance only, not by geometry).
  *
+ * ## Comparing methods: whose distribution the pairs come from
+ *
+ * A generated paired set draws its parameters from the target domain's distribution
+ * (`REAL_SHAPES`, `lib/data/domains/shapes.ts`; recorded as `data.domain` and
+ * `data.parameters` from its `meta.json`). That is pix2pix's own training distribution, while
+ * the unpaired refiners (SimGAN, CycleGAN, GazeGAN) were trained on synthetic renders drawn from
+ * `SYNTHETIC_SHAPES`: uniform gaze over the box instead of forward-down, smaller head poses,
+ * open eyes, smaller irises of every colour, exact framing, other skin tones and lighting. So on
+ * the same held-out twins pix2pix is scored in-distribution and the others on inputs partly
+ * outside what they were trained on; read a cross-method comparison with that in mind.
+ *
  * ## The file: `RUN/paired_eval.json`
  *
  * {@link PairedEvalFile}, format {@link PAIRED_EVAL_FORMAT}, written atomically by
- * {@link runPairedEval}; a separate file from the gaze protocol's `eval.json`, so the two
- * evaluations are made and replaced independently. `deno task eval-pairs --refiner RUN` writes it
- * for any run whose method can be loaded ({@link loadPairedTranslator}).
+ * {@link runPairedEval} (a temporary file in the same folder, renamed over the old one); a
+ * separate file from the gaze protocol's `eval.json`, so the two evaluations are made and
+ * replaced independently. `deno task eval-pairs --refiner RUN` writes it for any run whose
+ * method can be loaded ({@link loadPairedTranslator}), and refuses to replace one made with
+ * other settings ({@link checkPairedEvalTarget}).
  *
  * @example
  * ```ts ignore
@@ -44,8 +57,10 @@
  */
 import { Dataset } from "../data/dataset.ts";
 import { readRunConfig } from "../train/run.ts";
-import { readJson, writeJsonAtomic } from "../util/fs.ts";
+import { canonicalPath, exists, readJson, writeJsonAtomic } from "../util/fs.ts";
+import { UsageError } from "../util/cli.ts";
 import { ProgressBar } from "../util/progress.ts";
+import { seedStat } from "../util/stats.ts";
 import {
   importMethodModule,
   loadRefinerFromRun,
@@ -196,7 +211,7 @@ export function imagePairMetrics(a: Uint8Array, b: Uint8Array, shape: PairShape)
   return { l1: abs / a.length / 127.5, psnr, ssim: ssim(a, b, shape) };
 }
 
-/** Accumulates per-image metrics into means and sample standard deviations. */
+/** Accumulates per-image metrics into means and sample standard deviations ({@link seedStat}). */
 class MetricAccumulator {
   #values: ImagePairMetrics[] = [];
 
@@ -205,14 +220,11 @@ class MetricAccumulator {
   }
 
   result(): PairedMetrics {
-    const n = this.#values.length;
     const stat = (key: keyof ImagePairMetrics): MetricStat => {
-      if (n === 0) return { mean: NaN, std: NaN };
-      const mean = this.#values.reduce((s, v) => s + v[key], 0) / n;
-      const ss = this.#values.reduce((s, v) => s + (v[key] - mean) ** 2, 0);
-      return { mean, std: n > 1 ? Math.sqrt(ss / (n - 1)) : 0 };
+      const { mean, std } = seedStat(this.#values.map((v) => v[key]));
+      return { mean, std };
     };
-    return { count: n, l1: stat("l1"), psnr: stat("psnr"), ssim: stat("ssim") };
+    return { count: this.#values.length, l1: stat("l1"), psnr: stat("psnr"), ssim: stat("ssim") };
   }
 }
 
@@ -413,7 +425,12 @@ export interface PairedEvalFile {
   format: typeof PAIRED_EVAL_FORMAT;
   /** The translator evaluated. */
   translator: { name: string; input: PairedInput; source: unknown };
-  /** The paired set: its directory, pairs evaluated (`count`) of `total`, image size. */
+  /**
+   * The paired set: its directory, pairs evaluated (`count`) of `total`, image size, and from
+   * its `meta.json` the split, the `domain` and the `parameters` (the shape distribution the
+   * pairs were drawn from: for generated paired sets the target domain's, `REAL_SHAPES`, not the
+   * synthetic training sets' `SYNTHETIC_SHAPES`; `null` when `meta.json` does not say).
+   */
   data: {
     dir: string;
     count: number;
@@ -422,6 +439,8 @@ export interface PairedEvalFile {
     width: number;
     channels: number;
     split: unknown;
+    domain: string | null;
+    parameters: unknown;
   };
   /** G(x) against the ground-truth twins. */
   metrics: PairedMetrics;
@@ -475,6 +494,8 @@ export async function runPairedEval(
       width: ds.width,
       channels: ds.channels,
       split: ds.meta.split ?? null,
+      domain: typeof ds.meta.domain === "string" ? ds.meta.domain : null,
+      parameters: ds.meta.parameters ?? null,
     };
   } finally {
     ds.close();
@@ -496,6 +517,126 @@ export async function runPairedEval(
   };
   if (options.out) await writeJsonAtomic(options.out, file);
   return file;
+}
+
+/**
+ * What makes two paired evaluations give the same result: the paired set (`dir`, its `total`
+ * pairs), the pairs scored (the first `count`), and the translator (`name`, `input`, the `run`
+ * and training `step` it came from; `null` when not recorded).
+ */
+export interface PairedEvalSettings {
+  dir: string;
+  count: number;
+  total: number;
+  translator: string;
+  input: PairedInput;
+  run: string | null;
+  step: number | null;
+}
+
+/** The {@link PairedEvalSettings} a written file was made with. */
+export function pairedEvalSettings(file: PairedEvalFile): PairedEvalSettings {
+  const src =
+    (typeof file.translator.source === "object" && file.translator.source !== null
+      ? file.translator.source
+      : {}) as Record<string, unknown>;
+  return {
+    dir: file.data.dir,
+    count: file.data.count,
+    total: file.data.total,
+    translator: file.translator.name,
+    input: file.translator.input,
+    run: typeof src.run === "string" ? src.run : null,
+    step: typeof src.step === "number" ? src.step : null,
+  };
+}
+
+/**
+ * The {@link PairedEvalSettings} that {@link runPairedEval} would record for `translator` on
+ * `options.paired` (first `limit` pairs), read from the set's `meta.json` without evaluating.
+ */
+export async function plannedPairedEvalSettings(
+  translator: PairedTranslator,
+  options: { paired: string; limit?: number },
+): Promise<PairedEvalSettings> {
+  const ds = await Dataset.open(options.paired);
+  let total: number;
+  try {
+    total = ds.count;
+  } finally {
+    ds.close();
+  }
+  const src = translator.source ?? {};
+  return {
+    dir: options.paired,
+    count: Math.min(options.limit ?? total, total),
+    total,
+    translator: translator.name,
+    input: translator.input,
+    run: typeof src.run === "string" ? src.run : null,
+    step: typeof src.step === "number" ? src.step : null,
+  };
+}
+
+/**
+ * How two {@link PairedEvalSettings} differ, one `what: A there, B here` line each (paths
+ * compared resolved); empty when they would give the same result.
+ */
+export async function pairedEvalDifferences(
+  there: PairedEvalSettings,
+  here: PairedEvalSettings,
+): Promise<string[]> {
+  const out: string[] = [];
+  const show = (v: unknown) => (v === null ? "not recorded" : String(v));
+  const differ = (what: string, a: unknown, b: unknown) => {
+    if (a !== b) out.push(`${what}: ${show(a)} there, ${show(b)} here`);
+  };
+  const path = async (what: string, a: string | null, b: string | null) => {
+    const same = a === b ||
+      (a !== null && b !== null && await canonicalPath(a) === await canonicalPath(b));
+    if (!same) out.push(`${what}: ${show(a)} there, ${show(b)} here`);
+  };
+  await path("paired set", there.dir, here.dir);
+  differ("pairs in the set", there.total, here.total);
+  differ("pairs evaluated", there.count, here.count);
+  differ("translator", there.translator, here.translator);
+  differ("input", there.input, here.input);
+  await path("run", there.run, here.run);
+  differ("translator step", there.step, here.step);
+  return out;
+}
+
+/**
+ * Refuses to replace an existing paired evaluation at `path` that was made with other settings
+ * (another paired set, number of pairs, translator, run or step): the file of a run holds the
+ * result written at training time, and an `eval-pairs` with other settings must not silently
+ * replace it. A file made with the same settings may be replaced (same result); so may any file
+ * with `force`.
+ *
+ * @throws {UsageError} naming the file and the differences, with the way out (`--out DIR`,
+ *   `--force`).
+ */
+export async function checkPairedEvalTarget(
+  path: string,
+  planned: PairedEvalSettings,
+  options: { force?: boolean } = {},
+): Promise<void> {
+  if (options.force || !(await exists(path))) return;
+  let problem: string;
+  try {
+    const diffs = await pairedEvalDifferences(
+      pairedEvalSettings(await readPairedEval(path)),
+      planned,
+    );
+    if (diffs.length === 0) return;
+    problem = `holds a paired evaluation made with other settings (${diffs.join("; ")})`;
+  } catch (e) {
+    problem = `exists but is not a readable paired evaluation (${(e as Error).message})`;
+  }
+  throw new UsageError(
+    `${path} ${problem}; it would be replaced. Write this evaluation elsewhere with --out DIR, ` +
+      `or replace the file with --force`,
+  );
 }
 
 /**

@@ -47,7 +47,7 @@ import {
   evaluateEstimator,
   trainEstimatorWithProgress,
 } from "./estimator.ts";
-import { evaluateGaze, type GazeErrorSummary } from "./metrics.ts";
+import { evaluateGaze, type GazeErrorSummary, withinPctAt } from "./metrics.ts";
 import { formatSeedStat, type SeedStat, seedStat } from "../util/stats.ts";
 
 export { type SeedStat, seedStat };
@@ -277,7 +277,7 @@ function summariseSeeds(perSeed: GapSeedResult[]): DomainGapResult["summary"] {
     summary[cell.id] = {
       mean_deg: seedStat(cells.map((e) => e.meanDeg)),
       median_deg: seedStat(cells.map((e) => e.medianDeg)),
-      within_7_pct: seedStat(cells.map((e) => e.withinPct[e.thresholdsDeg.indexOf(7)])),
+      within_7_pct: seedStat(cells.map((e) => withinPctAt(e, 7) ?? NaN)),
     };
   }
   return summary;

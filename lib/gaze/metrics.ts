@@ -72,6 +72,22 @@ export function summariseErrors(
   };
 }
 
+/**
+ * The %-within-d curve of `summary` at threshold `deg` (e.g. 7, SimGAN's Table 2), or
+ * `undefined` when the curve does not have that threshold.
+ *
+ * @example
+ * ```ts
+ * import { summariseErrors, withinPctAt } from "./metrics.ts";
+ * const s = summariseErrors([1, 2, 3, 10]);
+ * console.log(withinPctAt(s, 7), withinPctAt(s, 7.5)); // 75, undefined
+ * ```
+ */
+export function withinPctAt(summary: GazeErrorSummary, deg: number): number | undefined {
+  const i = summary.thresholdsDeg.indexOf(deg);
+  return i < 0 ? undefined : summary.withinPct[i];
+}
+
 /** Number of sorted values that are <= x. */
 function upperBound(sorted: Float64Array, x: number): number {
   let lo = 0;

@@ -19,9 +19,11 @@
  *
  * @module
  */
-// Only the checker and the scale switch: the display helpers pull in the image codec (FFI).
+// Only the checker, the exporter and the scale switch: the display helpers pull in the image
+// codec (FFI).
 import { SetupError, UsageError } from "../util/cli.ts";
 import { checkExecutedNotebook, type CheckResult, type Notebook, worthRetrying } from "./check.ts";
+import { exportNotebookHtml, JUPYTER, NotebookExportError } from "./export.ts";
 import { type NotebookScale, parseNotebookScale, SCALE_ENV } from "./scale.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
@@ -39,7 +41,7 @@ export const NOTEBOOK_RUN_DEFAULTS = {
   /** Export HTML next to each executed notebook. */
   html: true,
   /** The Jupyter executable (the task line allows running exactly this path). */
-  jupyter: "/usr/bin/jupyter",
+  jupyter: JUPYTER,
 } as const;
 
 /** Options of {@link runNotebook} and {@link runNotebooks}. */
@@ -270,13 +272,15 @@ export async function runNotebook(
   const retried = runs > 1 ? `, ${runs - 1} retr${runs === 2 ? "y" : "ies"}` : "";
   let html = "";
   if (o.html) {
-    const exp = await jupyter(o.jupyter, ["nbconvert", "--to", "html", executed], env);
-    if (exp.code !== 0) {
+    try {
+      await exportNotebookHtml(executed, { jupyter: o.jupyter, env });
+    } catch (e) {
+      if (!(e instanceof NotebookExportError)) throw e;
       return {
         file,
         ok: false,
-        line: `FAIL ${name}: HTML export failed (exit ${exp.code}, ${seconds} s)`,
-        details: [tail(exp.text)],
+        line: `FAIL ${name}: HTML export failed (exit ${e.code}, ${seconds} s)`,
+        details: [tail(e.output)],
       };
     }
     html = ` + .html`;

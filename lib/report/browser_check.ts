@@ -15,13 +15,23 @@
  *   in the file's text (the plots the Report emitted);
  * - load every `<img>` (`complete` with `naturalWidth > 0`).
  *
- * Then it saves a screenshot (`Page.captureScreenshot`, the full page up to `maxHeight` CSS
- * pixels) as PNG. Chromium runs with a fresh temporary profile and is always shut down
- * (`Browser.close`, then SIGKILL of it and of every process it started), also after errors and
- * timeouts, and the profile is removed.
+ * The state is read from the document the navigation committed (its `loaderId` from
+ * `Page.navigate`, matched by `Page.frameNavigated`; the load event counts only for it, and the
+ * page's `location.href` must be its URL), never from the `about:blank` before it.
  *
- * Exported notebooks: {@link exportNotebookHtml} runs `jupyter nbconvert --to html` on an
- * executed notebook; {@link checkNotebook} exports and checks it. nbconvert's templates load
+ * Then it saves a screenshot (`Page.captureScreenshot`, the full page up to `maxHeight` CSS
+ * pixels) as PNG. Chromium runs with a fresh temporary profile, as the leader of its own process
+ * group, and is always shut down (`Browser.close`, then SIGKILL of its process group), also
+ * after errors and timeouts, and the profile is removed; the check waits until every process
+ * holding Chromium's stderr (its helpers: zygotes, renderers, GPU and utility processes) is
+ * gone. Ctrl-C (SIGINT), SIGTERM and SIGHUP while a Chromium runs do the same, then exit with
+ * 130, 143 and 129; the listeners are removed when the last browser is shut down. Where
+ * `--allow-run` lists executables, `Deno.kill` is not allowed: SIGKILL then goes to the browser
+ * alone, and its helpers exit by themselves.
+ *
+ * Exported notebooks: `exportNotebookHtml` (`lib/notebook/export.ts`) runs
+ * `jupyter nbconvert --to html` on an executed notebook; {@link checkNotebook} exports and checks
+ * it. nbconvert's templates load
  * require.js and MathJax from `file:///usr/share/javascript/...` (Debian) or a CDN, which the
  * notebooks do not need; failures to load exactly those are listed as ignored
  * ({@link NOTEBOOK_IGNORE}), anything else still fails.
@@ -38,6 +48,13 @@
  *
  * @module
  */
+import {
+  exportNotebookHtml,
+  JUPYTER,
+  type NotebookExportOptions,
+  uniqueExportNames,
+} from "../notebook/export.ts";
+import { isRecord } from "../util/fs.ts";
 
 /** Where Chromium is looked for, in order (Debian's package installs `/usr/bin/chromium`). */
 export const CHROMIUM_CANDIDATES = [
@@ -46,9 +63,6 @@ export const CHROMIUM_CANDIDATES = [
   "/usr/bin/google-chrome",
   "/usr/bin/google-chrome-stable",
 ] as const;
-
-/** The Jupyter executable used for notebook exports (as in `lib/notebook/run.ts`). */
-export const JUPYTER = "/usr/bin/jupyter";
 
 /** Default output folder of screenshots. */
 export const BROWSER_CHECK_DIR = "runs/browser-check";
@@ -87,8 +101,13 @@ export interface BrowserCheckOptions {
   expectPlots?: number;
   /** Called after each page (e.g. to print its line). */
   onResult?: (result: PageCheckResult) => void;
-  /** Called once Chromium runs: its process id and temporary profile folder (for tests). */
-  onLaunch?: (info: { pid: number; profile: string }) => void;
+  /**
+   * Called once Chromium runs, and awaited before the first page: its process id (the leader of
+   * its process group) and temporary profile folder (for tests).
+   */
+  onLaunch?: (info: { pid: number; profile: string }) => void | Promise<void>;
+  /** Where the temporary profile is made (default: the system's temporary folder). */
+  tempDir?: string;
 }
 
 /** One plotly container on a page. */
@@ -137,10 +156,6 @@ export interface PageCheckResult {
   screenshot?: string;
   /** Seconds from navigation to the end of the checks. */
   seconds: number;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /** The first Chromium of {@link CHROMIUM_CANDIDATES} that exists, or `undefined`. */
@@ -294,207 +309,286 @@ class Cdp {
 // ---------------------------------------------------------------------------------------------
 // Chromium
 
-/** A running headless Chromium. */
+/** A headless Chromium being started or running, and what it takes to shut it down. */
 interface Browser {
-  process: Deno.ChildProcess;
-  cdp: Cdp;
+  /** The temporary profile folder. */
   profile: string;
+  /** Chromium (its pid leads its own process group); undefined until it is spawned. */
+  process?: Deno.ChildProcess;
+  /**
+   * Resolves when Chromium's stderr is closed: every process holding it (the browser and the
+   * helpers it starts: zygotes, renderers, GPU and utility processes) has exited.
+   */
+  stderrClosed?: Promise<void>;
+  /** Stops reading stderr (when a helper outlives every attempt to end it). */
+  stopReading?: () => void;
+  /** The DevTools connection, once open. */
+  cdp?: Cdp;
+  /** The last lines of Chromium's stderr, without its usual noise. */
   stderrTail: () => string;
+  /** The shutdown under way, if any ({@link shutdown} runs once). */
+  closing?: Promise<void>;
 }
 
-/** The parent pid and start time of a process, from `/proc/PID/stat`; undefined when gone. */
-function procStat(pid: number): { ppid: number; start: string } | undefined {
-  try {
-    const text = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
-    return { ppid: Number(fields[1]), start: fields[19] };
-  } catch {
-    return undefined;
-  }
-}
-
-/** Every descendant of `root` (pid and start time, to never signal a reused pid). */
-function descendants(root: number): { pid: number; start: string }[] {
-  const parent = new Map<number, { ppid: number; start: string }>();
-  try {
-    for (const e of Deno.readDirSync("/proc")) {
-      if (!/^\d+$/.test(e.name)) continue;
-      const s = procStat(Number(e.name));
-      if (s) parent.set(Number(e.name), s);
-    }
-  } catch {
-    return []; // no /proc (not Linux) or not readable
-  }
-  const out: { pid: number; start: string }[] = [];
-  const queue = [root];
-  while (queue.length > 0) {
-    const p = queue.shift()!;
-    for (const [pid, s] of parent) {
-      if (s.ppid === p) {
-        out.push({ pid, start: s.start });
-        queue.push(pid);
-      }
-    }
-  }
-  return out;
-}
+/** A Chromium that runs, connected. */
+type RunningBrowser = Browser & { process: Deno.ChildProcess; cdp: Cdp };
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-/** Starts headless Chromium with a fresh profile and connects to it. */
-async function launch(chromium: string, timeoutMs: number): Promise<Browser> {
-  const profile = await Deno.makeTempDir({ prefix: "eyegan-chromium-" });
-  const args = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-default-apps",
-    "--disable-extensions",
-    "--disable-sync",
-    "--no-first-run",
-    "--no-default-browser-check",
-    "--mute-audio",
-    "--hide-scrollbars",
-    "--allow-file-access-from-files",
-    "--remote-debugging-address=127.0.0.1",
-    "--remote-debugging-port=0",
-    `--user-data-dir=${profile}`,
-    "about:blank",
-  ];
-  let process: Deno.ChildProcess;
-  try {
-    process = new Deno.Command(chromium, {
-      args,
-      stdin: "null",
-      stdout: "null",
-      stderr: "piped",
-    }).spawn();
-  } catch (e) {
-    await Deno.remove(profile, { recursive: true }).catch(() => {});
-    throw new Error(`cannot start ${chromium}: ${(e as Error).message}`);
-  }
-  // Drain stderr all along (Chromium logs a lot; a full pipe would block it), keep the tail.
-  const lines: string[] = [];
-  let wsFromStderr: string | undefined;
-  const drained = (async () => {
-    let buffer = "";
-    try {
-      for await (const chunk of process.stderr.pipeThrough(new TextDecoderStream())) {
-        buffer += chunk;
-        const parts = buffer.split("\n");
-        buffer = parts.pop()!;
-        for (const line of parts) {
-          const m = /DevTools listening on (ws:\/\/\S+)/.exec(line);
-          if (m) wsFromStderr = m[1];
-          lines.push(line);
-          if (lines.length > 40) lines.shift();
-        }
-      }
-    } catch {
-      // the process went away
-    }
-  })();
-  // Chromium's usual noise in containers (no D-Bus, fonts) and the wrapper's shell warning.
-  const stderrTail = () =>
-    lines.filter((l) =>
-      l.trim() !== "" && !/dbus|Fontconfig|unexpected operator|DevTools listening/i.test(l)
-    ).slice(-12).join("\n");
-  let exited: Deno.CommandStatus | undefined;
-  process.status.then((s) => (exited = s));
+/** Whether `p` settles within `ms` milliseconds (its outcome is ignored). */
+async function settlesWithin(p: Promise<unknown> | undefined, ms: number): Promise<boolean> {
+  if (!p) return true;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const done = await Promise.race([
+    p.then(() => true, () => true),
+    new Promise<boolean>((r) => (timer = setTimeout(() => r(false), ms))),
+  ]);
+  clearTimeout(timer);
+  return done;
+}
 
-  const started = performance.now();
-  let wsUrl: string | undefined;
-  while (!wsUrl) {
-    wsUrl = wsFromStderr;
-    if (!wsUrl) {
-      try {
-        const [port, path] = (await Deno.readTextFile(`${profile}/DevToolsActivePort`)).split(
-          "\n",
-        );
-        if (/^\d+$/.test(port.trim()) && path?.startsWith("/")) {
-          wsUrl = `ws://127.0.0.1:${port.trim()}${path.trim()}`;
-        }
-      } catch {
-        // not written yet
-      }
+// Ctrl-C and SIGTERM while a Chromium runs: shut it down and remove its profile, then exit with
+// the shell's code for the signal. The listeners exist only while a browser is alive.
+
+/** The Chromiums started by this process and not yet shut down. */
+const live = new Set<Browser>();
+/** Signals handled while a browser lives, and the exit code (128 + the signal's number). */
+const SIGNAL_EXIT_CODES: Partial<Record<Deno.Signal, number>> = {
+  SIGINT: 130,
+  SIGTERM: 143,
+  SIGHUP: 129,
+};
+let signalListeners: [Deno.Signal, () => void][] = [];
+let exitingOnSignal = false;
+
+async function onSignal(code: number): Promise<void> {
+  if (exitingOnSignal) Deno.exit(code); // a second signal: no more waiting
+  exitingOnSignal = true;
+  await Promise.allSettled([...live].map((b) => shutdown(b, { force: true })));
+  Deno.exit(code);
+}
+
+function track(b: Browser): void {
+  live.add(b);
+  if (signalListeners.length > 0) return;
+  for (const [signal, code] of Object.entries(SIGNAL_EXIT_CODES) as [Deno.Signal, number][]) {
+    const listener = () => void onSignal(code);
+    try {
+      Deno.addSignalListener(signal, listener);
+      signalListeners.push([signal, listener]);
+    } catch {
+      // a signal this platform does not have
     }
-    if (wsUrl) break;
-    if (exited) {
-      await drained;
-      await Deno.remove(profile, { recursive: true }).catch(() => {});
-      throw new Error(
-        `${chromium} exited with code ${exited.code} before DevTools was ready:\n${stderrTail()}`,
-      );
-    }
-    if (performance.now() - started > timeoutMs) {
-      await shutdown({ process, cdp: undefined, profile, stderrTail });
-      throw new Error(`${chromium}: DevTools not ready within ${timeoutMs} ms:\n${stderrTail()}`);
-    }
-    await sleep(50);
   }
-  let cdp: Cdp;
-  try {
-    cdp = await Cdp.open(wsUrl, Math.max(1000, timeoutMs - (performance.now() - started)));
-  } catch (e) {
-    await shutdown({ process, cdp: undefined, profile, stderrTail });
-    throw e;
-  }
-  return { process, cdp, profile, stderrTail };
+}
+
+function untrack(b: Browser): void {
+  live.delete(b);
+  if (live.size > 0) return;
+  for (const [signal, listener] of signalListeners) Deno.removeSignalListener(signal, listener);
+  signalListeners = [];
 }
 
 /**
- * Shuts Chromium down: `Browser.close`, then SIGKILL when it has not exited within 3 s, then
- * SIGKILL of any process it started that outlived it; removes the profile.
+ * Whether this process listens for SIGINT/SIGTERM to shut a Chromium down (true exactly while
+ * a browser started by {@link checkPages} is alive).
  */
-async function shutdown(b: Omit<Browser, "cdp"> & { cdp: Cdp | undefined }): Promise<void> {
-  const pid = b.process.pid;
-  const children = descendants(pid);
-  let done = false;
-  const status = b.process.status.then(() => (done = true));
-  if (b.cdp) {
-    await b.cdp.send("Browser.close", {}, undefined, 2000).catch(() => {});
-    b.cdp.close();
+export function browserSignalHandlersInstalled(): boolean {
+  return signalListeners.length > 0;
+}
+
+/**
+ * SIGKILL to Chromium's process group (the browser and every helper it started), or, where
+ * `Deno.kill` is not allowed (an `--allow-run` list of executables), to the browser alone:
+ * its helpers then exit by themselves within a second or two.
+ */
+function killChromium(b: Browser): void {
+  const pid = b.process?.pid;
+  if (pid === undefined) return;
+  try {
+    Deno.kill(-pid, "SIGKILL");
+    return;
+  } catch {
+    // no unrestricted --allow-run, or the group is gone
   }
-  await Promise.race([status, sleep(3000)]);
-  if (!done) {
+  try {
+    b.process!.kill("SIGKILL");
+  } catch {
+    // exited meanwhile
+  }
+}
+
+/**
+ * Shuts Chromium down and removes its profile, once (later calls get the same promise):
+ * `Browser.close` (skipped with `force`), then SIGKILL of its process group when it has not
+ * exited within 3 s, then waits until every process holding its stderr (the helpers) is gone,
+ * killing the group again after 5 s. Never throws.
+ */
+function shutdown(b: Browser, options: { force?: boolean } = {}): Promise<void> {
+  b.closing ??= (async () => {
     try {
-      b.process.kill("SIGKILL");
-    } catch {
-      // exited meanwhile
-    }
-    await Promise.race([status, sleep(3000)]);
-  }
-  for (const c of children) {
-    const s = procStat(c.pid);
-    if (s && s.start === c.start) {
-      try {
-        Deno.kill(c.pid, "SIGKILL");
-      } catch {
-        // gone, or not ours to signal
+      if (b.process) {
+        const status = b.process.status;
+        if (b.cdp && !options.force) {
+          await b.cdp.send("Browser.close", {}, undefined, 2000).catch(() => {});
+        }
+        b.cdp?.close();
+        if (options.force || !(await settlesWithin(status, 3000))) {
+          killChromium(b);
+          await settlesWithin(status, 3000);
+        }
+        if (!(await settlesWithin(b.stderrClosed, options.force ? 2000 : 5000))) {
+          killChromium(b);
+          if (!(await settlesWithin(b.stderrClosed, 3000))) b.stopReading?.();
+        }
       }
+      for (let i = 0; i < 10; i++) {
+        try {
+          await Deno.remove(b.profile, { recursive: true });
+          break;
+        } catch (e) {
+          if (e instanceof Deno.errors.NotFound) break;
+          await sleep(200); // a process still writing into it
+        }
+      }
+    } finally {
+      untrack(b);
     }
-  }
-  await b.process.stderr.cancel().catch(() => {});
-  for (let i = 0; i < 5; i++) {
+  })();
+  return b.closing;
+}
+
+/**
+ * Starts headless Chromium with a fresh profile (in `tempDir`, default the system's temporary
+ * folder) as the leader of its own process group, and connects to it. From the profile's
+ * creation on, SIGINT/SIGTERM shut it down ({@link track}).
+ */
+async function launch(
+  chromium: string,
+  timeoutMs: number,
+  tempDir?: string,
+): Promise<RunningBrowser> {
+  const profile = await Deno.makeTempDir({
+    prefix: "eyegan-chromium-",
+    ...(tempDir ? { dir: tempDir } : {}),
+  });
+  const lines: string[] = [];
+  const b: Browser = {
+    profile,
+    // Chromium's usual noise in containers (no D-Bus, fonts) and the wrapper's shell warning.
+    stderrTail: () =>
+      lines.filter((l) =>
+        l.trim() !== "" && !/dbus|Fontconfig|unexpected operator|DevTools listening/i.test(l)
+      ).slice(-12).join("\n"),
+  };
+  track(b);
+  try {
+    const args = [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-dev-shm-usage",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-default-apps",
+      "--disable-extensions",
+      "--disable-sync",
+      "--no-first-run",
+      "--no-default-browser-check",
+      "--mute-audio",
+      "--hide-scrollbars",
+      "--allow-file-access-from-files",
+      "--remote-debugging-address=127.0.0.1",
+      "--remote-debugging-port=0",
+      `--user-data-dir=${profile}`,
+      "about:blank",
+    ];
+    let process: Deno.ChildProcess;
     try {
-      await Deno.remove(b.profile, { recursive: true });
-      break;
+      process = new Deno.Command(chromium, {
+        args,
+        stdin: "null",
+        stdout: "null",
+        stderr: "piped",
+        // its own process group (and session): one signal reaches every helper it starts
+        detached: true,
+      }).spawn();
     } catch (e) {
-      if (e instanceof Deno.errors.NotFound) break;
-      await sleep(200); // a process still writing into it
+      throw new Error(`cannot start ${chromium}: ${(e as Error).message}`);
     }
+    b.process = process;
+    // Drain stderr all along (Chromium logs a lot; a full pipe would block it), keep the tail.
+    let wsFromStderr: string | undefined;
+    const reader = process.stderr.pipeThrough(new TextDecoderStream()).getReader();
+    b.stopReading = () => void reader.cancel().catch(() => {});
+    b.stderrClosed = (async () => {
+      let buffer = "";
+      try {
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buffer += value;
+          const parts = buffer.split("\n");
+          buffer = parts.pop()!;
+          for (const line of parts) {
+            const m = /DevTools listening on (ws:\/\/\S+)/.exec(line);
+            if (m) wsFromStderr = m[1];
+            lines.push(line);
+            if (lines.length > 40) lines.shift();
+          }
+        }
+      } catch {
+        // cancelled
+      }
+    })();
+    let exited: Deno.CommandStatus | undefined;
+    process.status.then((s) => (exited = s));
+
+    const started = performance.now();
+    let wsUrl: string | undefined;
+    while (!wsUrl) {
+      wsUrl = wsFromStderr;
+      if (!wsUrl) {
+        try {
+          const [port, path] = (await Deno.readTextFile(`${profile}/DevToolsActivePort`))
+            .split("\n");
+          if (/^\d+$/.test(port.trim()) && path?.startsWith("/")) {
+            wsUrl = `ws://127.0.0.1:${port.trim()}${path.trim()}`;
+          }
+        } catch {
+          // not written yet
+        }
+      }
+      if (wsUrl) break;
+      if (exited) {
+        await settlesWithin(b.stderrClosed, 2000);
+        throw new Error(
+          `${chromium} exited with code ${exited.code} before DevTools was ready:\n` +
+            b.stderrTail(),
+        );
+      }
+      if (performance.now() - started > timeoutMs) {
+        throw new Error(
+          `${chromium}: DevTools not ready within ${timeoutMs} ms:\n${b.stderrTail()}`,
+        );
+      }
+      await sleep(50);
+    }
+    const cdp = await Cdp.open(wsUrl, Math.max(1000, timeoutMs - (performance.now() - started)));
+    b.cdp = cdp;
+    return Object.assign(b, { process, cdp });
+  } catch (e) {
+    await shutdown(b, { force: true });
+    throw e;
   }
 }
 
 // ---------------------------------------------------------------------------------------------
 // One page
 
-/** Evaluated in the page: the plot containers, the images, the title. */
+/** Evaluated in the page: its URL, the plot containers, the images, the title. */
 const PAGE_STATE = `(() => {
   const containers = Array.from(new Set(document.querySelectorAll(".eyegan-plot, .js-plotly-plot")));
   const plots = containers.map((el, i) => {
@@ -512,11 +606,13 @@ const PAGE_STATE = `(() => {
       height: img.naturalHeight,
     };
   });
-  return { ready: document.readyState, title: document.title, plots, images,
-    plotly: typeof window.Plotly === "object" && window.Plotly !== null };
+  return { href: location.href, ready: document.readyState, title: document.title, plots,
+    images, plotly: typeof window.Plotly === "object" && window.Plotly !== null };
 })()`;
 
 interface PageState {
+  /** The document's `location.href` (to tell the navigated document from `about:blank`). */
+  href: string;
   ready: string;
   title: string;
   /** Whether `window.Plotly` is defined. */
@@ -548,7 +644,7 @@ function screenshotName(file: string, used: Set<string>): string {
 }
 
 async function checkPage(
-  browser: Browser,
+  browser: RunningBrowser,
   file: string,
   options: BrowserCheckOptions,
   shotPath: string | undefined,
@@ -599,12 +695,33 @@ async function checkPage(
   let loaded: () => void = () => {};
   const loadPromise = new Promise<void>((r) => (loaded = r));
   let crashed = false;
+  // The navigated document: Page.navigate's loaderId (null until it answers; undefined when it
+  // gives none), the main frame's commits (Page.frameNavigated) and the documents that fired
+  // their load event. Only the navigated document's load counts, and its URL is the one the
+  // page's state must come from.
+  let navLoader: string | undefined | null = null;
+  let currentLoader: string | undefined;
+  const committed = new Map<string, string>();
+  const loadedDocs = new Set<string | undefined>();
+  const checkLoaded = () => {
+    if (navLoader === null) return;
+    if (navLoader === undefined ? loadedDocs.size > 0 : loadedDocs.has(navLoader)) loaded();
+  };
   const off = cdp.on((e) => {
     if (e.sessionId !== sessionId) return;
     const p = e.params;
     switch (e.method) {
+      case "Page.frameNavigated": {
+        const frame = isRecord(p.frame) ? p.frame : {};
+        if (frame.parentId === undefined && typeof frame.loaderId === "string") {
+          currentLoader = frame.loaderId;
+          committed.set(frame.loaderId, String(frame.url ?? ""));
+        }
+        break;
+      }
       case "Page.loadEventFired":
-        loaded();
+        loadedDocs.add(currentLoader);
+        checkLoaded();
         break;
       case "Runtime.exceptionThrown": {
         const d = (p.exceptionDetails ?? {}) as Record<string, unknown>;
@@ -682,6 +799,11 @@ async function checkPage(
       problems.push(`navigation to ${url} failed: ${nav.errorText}`);
       return result({ expectedPlots });
     }
+    navLoader = typeof nav.loaderId === "string" ? nav.loaderId : undefined;
+    checkLoaded();
+    /** The URL of the navigated document (as Chromium committed it), fragment aside. */
+    const target = () => (navLoader ? committed.get(navLoader) : undefined) ?? url;
+    const ofTarget = (s: PageState) => s.href.split("#")[0] === target().split("#")[0];
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timedOut = await Promise.race([
       loadPromise.then(() => false),
@@ -703,7 +825,7 @@ async function checkPage(
         returnByValue: true,
       }, Math.max(2000, until - performance.now())) as { result?: { value?: PageState } };
       state = r.result?.value;
-      const settled = !!state && state.ready === "complete" &&
+      const settled = !!state && ofTarget(state) && state.ready === "complete" &&
         state.plots.every((p) => p.rendered) && state.plots.length >= expectedPlots &&
         state.images.every((i) => i.complete);
       if (settled || performance.now() > until) break;
@@ -712,6 +834,13 @@ async function checkPage(
     if (!state) {
       problems.push("could not read the page's state");
       return result({ expectedPlots });
+    }
+    if (!ofTarget(state)) {
+      problems.push(
+        `the page's state came from ${shortUrl(state.href)}, not from ${target()} (the ` +
+          `navigation did not commit, or the page went elsewhere)`,
+      );
+      return result({ expectedPlots, title: state.title });
     }
     const notRendered = state.plots.filter((p) => !p.rendered);
     const noLib = state.plotly ? "" : "; plotly.js is not loaded on the page";
@@ -788,11 +917,11 @@ export async function checkPages(
   if (!chromium) throw new Error(CHROMIUM_HINT);
   const outDir = options.outDir === undefined ? BROWSER_CHECK_DIR : options.outDir;
   if (outDir) await Deno.mkdir(outDir, { recursive: true });
-  const browser = await launch(chromium, options.launchTimeoutMs ?? 30_000);
+  const browser = await launch(chromium, options.launchTimeoutMs ?? 30_000, options.tempDir);
   const results: PageCheckResult[] = [];
   const used = new Set<string>();
   try {
-    options.onLaunch?.({ pid: browser.process.pid, profile: browser.profile });
+    await options.onLaunch?.({ pid: browser.process.pid, profile: browser.profile });
     for (const file of files) {
       const shot = outDir ? `${outDir}/${screenshotName(file, used)}` : undefined;
       let r: PageCheckResult;
@@ -842,39 +971,6 @@ export function formatPageResult(r: PageCheckResult): string {
 // Notebooks
 
 /**
- * Exports an executed notebook to HTML with `jupyter nbconvert --to html` into `outDir`.
- *
- * @returns the HTML file's path.
- * @throws Error with nbconvert's output when it fails, or when Jupyter is missing.
- */
-export async function exportNotebookHtml(
-  notebook: string,
-  outDir: string,
-  options: { jupyter?: string } = {},
-): Promise<string> {
-  const jupyter = options.jupyter ?? JUPYTER;
-  await Deno.mkdir(outDir, { recursive: true });
-  const name = notebook.split("/").pop()!.replace(/\.ipynb$/i, "");
-  let out: Deno.CommandOutput;
-  try {
-    out = await new Deno.Command(jupyter, {
-      args: ["nbconvert", "--to", "html", "--output-dir", outDir, "--output", name, notebook],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-  } catch (e) {
-    throw new Error(
-      `cannot run ${jupyter} (${(e as Error).message}): apt-get install jupyter-nbconvert`,
-    );
-  }
-  if (out.code !== 0) {
-    const text = new TextDecoder().decode(out.stderr).trim().split("\n").slice(-10).join("\n");
-    throw new Error(`jupyter nbconvert --to html ${notebook} exited ${out.code}:\n${text}`);
-  }
-  return `${outDir.replace(/\/+$/, "")}/${name}.html`;
-}
-
-/**
  * Whether an HTML file is nbconvert's export of a notebook (its lab template's
  * `<body class="jp-Notebook" ...>`, or the classic template's `<div id="notebook"`).
  */
@@ -883,18 +979,28 @@ export function isNotebookHtml(html: string): boolean {
 }
 
 /**
- * Exports executed notebooks to HTML ({@link exportNotebookHtml}, into `outDir`) and checks the
- * HTML with the notebook template's script loads ignored ({@link NOTEBOOK_IGNORE}).
+ * Exports executed notebooks to HTML (`exportNotebookHtml` of `lib/notebook/export.ts`, into
+ * `outDir`, each under a name of its own: `uniqueExportNames`) and checks the HTML with the
+ * notebook template's script loads ignored ({@link NOTEBOOK_IGNORE}).
  */
 export async function checkNotebooks(
   notebooks: readonly string[],
-  options: BrowserCheckOptions & { jupyter?: string } = {},
+  options: BrowserCheckOptions & Pick<NotebookExportOptions, "jupyter"> = {},
 ): Promise<PageCheckResult[]> {
   const outDir = options.outDir === undefined ? BROWSER_CHECK_DIR : options.outDir;
   const htmlDir = outDir ?? (await Deno.makeTempDir({ prefix: "eyegan-nb-html-" }));
   try {
     const html: string[] = [];
-    for (const nb of notebooks) html.push(await exportNotebookHtml(nb, htmlDir, options));
+    const names = uniqueExportNames(notebooks);
+    for (const [i, nb] of notebooks.entries()) {
+      html.push(
+        await exportNotebookHtml(nb, {
+          outDir: htmlDir,
+          name: names[i],
+          jupyter: options.jupyter ?? JUPYTER,
+        }),
+      );
+    }
     return await checkPages(html, {
       ...options,
       ignoreUrls: [...NOTEBOOK_IGNORE, ...(options.ignoreUrls ?? [])],
@@ -907,7 +1013,7 @@ export async function checkNotebooks(
 /** Exports one executed notebook and checks it; see {@link checkNotebooks}. */
 export async function checkNotebook(
   notebook: string,
-  options: BrowserCheckOptions & { jupyter?: string } = {},
+  options: BrowserCheckOptions & Pick<NotebookExportOptions, "jupyter"> = {},
 ): Promise<PageCheckResult> {
   return (await checkNotebooks([notebook], options))[0];
 }

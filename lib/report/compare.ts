@@ -19,8 +19,11 @@
  * estimator config, image size, backend), `partial` (settings only some measures depend on:
  * the held-out synthetic set of label preservation, the realism settings, the real set) and
  * `seed` (only the estimators' seed, and with it the KID features of each seed's own target
- * estimator: seed replicates). Runs flagged `incompatible` or `partial` are marked ⚠ in the
- * tables and charts.
+ * estimator: seed replicates; the settings that follow the seed are `SEED_FOLLOWING_SETTINGS`
+ * of `lib/eval/eval_file.ts`, as in the table over seeds). Runs flagged `incompatible` or
+ * `partial` are marked ⚠ in the tables and charts; a comparison whose only differences are seed
+ * replicates says so without ⚠. Extra metric groups of one name measured with other settings are
+ * `INCOMPATIBLE METRICS`; {@link strictFailures} lists what makes `compare --strict` fail.
  *
  * A run folder without `eval.json` is listed as "not evaluated" (its losses and config are still
  * compared). A missing folder, a folder with none of `config.json`, `metrics.jsonl` and
@@ -28,7 +31,7 @@
  * errors that name the file.
  *
  * Extra metric groups are read from the paired evaluation `RUN/paired_eval.json`
- * (`lib/eval/paired.ts`: L1/PSNR/SSIM against ground-truth twins, the raw renders' in the (a)
+ * (`lib/eval/paired.ts`'s `readPairedEval`: L1/PSNR/SSIM against ground-truth twins, the raw renders' in the (a)
  * row), `eval.json`'s optional `metric_groups` field, and sibling files `RUN/eval.<group>.json`
  * (`{"format": "eyegan-metric-group/1", "group", "description"?, "metrics": {name: value}}`, a
  * value being a number or `{mean, std?}`); each metric becomes a column of the evaluation table,
@@ -44,23 +47,26 @@
  *
  * @module
  */
-import { Dataset } from "../data/dataset.ts";
 import {
   canonicalJson,
   compareEvalSettings,
+  differenceSetting,
   type EvalDataRef,
   type GazeEvalFile,
+  isSeedFollowing,
   readGazeEval,
 } from "../eval/eval_file.ts";
-import type { GazeErrorSummary } from "../gaze/metrics.ts";
+import { PAIRED_EVAL_FILE, type PairedEvalFile, readPairedEval } from "../eval/paired.ts";
+import { type GazeErrorSummary, withinPctAt } from "../gaze/metrics.ts";
 import type { PixelImage } from "../image/grid.ts";
+import type { PlotlyFigure } from "../plot/mod.ts";
 import { readMetrics, runPaths } from "../train/run.ts";
-import { readJson } from "../util/fs.ts";
+import { exists, isRecord, readJson } from "../util/fs.ts";
 import { evalTable } from "./eval_table.ts";
 import { lossCurvesFigure, withinCurveFigure } from "./figures.ts";
 import { cellText, flattenObject, formatNumber } from "./format.ts";
 import { Report, type TableSpec } from "./report.ts";
-import { comparisonGrid, evalRows } from "./run_report.ts";
+import { comparisonGrid, evalRows, firstImages } from "./run_report.ts";
 
 /** Format tag of a sibling metric-group file `RUN/eval.<group>.json`. */
 export const METRIC_GROUP_FORMAT = "eyegan-metric-group/1";
@@ -115,10 +121,6 @@ export interface ComparedRun {
 
 function baseName(path: string): string {
   return path.slice(path.lastIndexOf("/") + 1);
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 function isSummary(v: unknown): v is GazeErrorSummary {
@@ -194,22 +196,13 @@ function parseMetricGroup(where: string, group: string, raw: unknown): MetricGro
   };
 }
 
-/** File name of the paired evaluation (`lib/eval/paired.ts`) in a run folder. */
-export const PAIRED_EVAL_FILE = "paired_eval.json";
-const PAIRED_EVAL_FORMAT = "eyegan-paired-eval/1";
-
 /**
- * The `paired` group from `RUN/paired_eval.json` (`lib/eval/paired.ts`): L1, PSNR and SSIM of
- * G(x) against the ground-truth twins, and of the raw synthetic renders (`identity`) for the
- * (a) row; the paired set is the group's setting. Read without importing the evaluation code.
+ * The `paired` group from `RUN/paired_eval.json`, read with `lib/eval/paired.ts`'s
+ * `readPairedEval`: L1, PSNR and SSIM of G(x) against the ground-truth twins, and of the raw
+ * synthetic renders (`identity`) for the (a) row; the paired set is the group's setting.
  */
 async function readPairedGroup(path: string): Promise<MetricGroup> {
-  const raw = await readJson<Record<string, unknown>>(path);
-  if (!isRecord(raw) || raw.format !== PAIRED_EVAL_FORMAT) {
-    throw new Error(
-      `${path}: format ${JSON.stringify(raw?.format)} is not ${PAIRED_EVAL_FORMAT}`,
-    );
-  }
+  const raw: PairedEvalFile = await readPairedEval(path);
   const pick = (m: unknown, what: string): Record<string, MetricValue> => {
     const out: Record<string, MetricValue> = {};
     const r = isRecord(m) ? m : {};
@@ -220,7 +213,7 @@ async function readPairedGroup(path: string): Promise<MetricGroup> {
     }
     return out;
   };
-  const data = isRecord(raw.data) ? raw.data : {};
+  const data = raw.data;
   return {
     group: "paired",
     description: `L1 ([-1, 1] scale), PSNR and SSIM against the ground-truth twins of ${
@@ -267,16 +260,6 @@ async function readMetricGroups(dir: string, ev: GazeEvalFile | undefined): Prom
     groups.push(parseMetricGroup(path, group, raw));
   }
   return groups;
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
 }
 
 /**
@@ -452,6 +435,11 @@ export interface ComparisonAnalysis {
   notEvaluated: string[];
   /** Evaluated runs whose settings differ from the reference's. */
   flags: ComparabilityFlag[];
+  /**
+   * Extra metric groups whose runs measured them with other settings (e.g. paired metrics on
+   * different paired sets): their columns cannot be compared ("INCOMPATIBLE METRICS").
+   */
+  incompatibleMetrics: string[];
   /** Whether the runs were evaluated on more than one synthetic set (one grid per set). */
   differentSyntheticSets: boolean;
   /**
@@ -478,9 +466,22 @@ export interface ComparisonAnalysis {
 
 /**
  * Which measures a setting of `compareEvalSettings` bears on, and whether that is every
- * measure (`all`), some of them (`some`), or the seed of the estimators (`seed`).
+ * measure (`all`), some of them (`some`), or a seed replicate's (`seed`: with another estimator
+ * seed, a setting that follows the seed, `isSeedFollowing`).
  */
-function affectedMeasures(setting: string): { affects: string; scope: "all" | "some" | "seed" } {
+function affectedMeasures(
+  setting: string,
+  seedDiffers: boolean,
+): { affects: string; scope: "all" | "some" | "seed" } {
+  if (seedDiffers && isSeedFollowing(setting)) {
+    return {
+      affects: setting === "estimator.seed"
+        ? "every gaze number (another estimator seed)"
+        // with another seed, estimator (c) and so its KID features (cache key) differ as well
+        : "KID (features of each seed's own estimator (c))",
+      scope: "seed",
+    };
+  }
   const some = (affects: string) => ({ affects, scope: "some" as const });
   if (setting.startsWith("data.synthetic_test.")) return some("label preservation");
   if (setting.startsWith("data.real.")) return some("realism against the real set");
@@ -488,15 +489,14 @@ function affectedMeasures(setting: string): { affects: string; scope: "all" | "s
   if (setting === "realism.classifier_settings") return some("real-vs-refined accuracy");
   if (setting.startsWith("realism.")) return some("KID and real-vs-refined accuracy");
   if (setting === "skipped") return some("the measures skipped in one of them");
-  if (setting === "estimator.seed") {
-    return { affects: "every gaze number (another estimator seed)", scope: "seed" };
-  }
   return { affects: "every measure", scope: "all" };
 }
 
 /**
  * The settings in which `ev` differs from `ref` (`compareEvalSettings`) and what kind of
- * difference that is (see {@link ComparabilityFlag.kind}); `undefined` when none.
+ * difference that is (see {@link ComparabilityFlag.kind}); `undefined` when none. With another
+ * estimator seed, the settings that follow the seed (`SEED_FOLLOWING_SETTINGS` of
+ * `lib/eval/eval_file.ts`, as in the table over seeds) count as seed replicates.
  */
 export function classifyDifferences(
   ref: GazeEvalFile,
@@ -504,16 +504,11 @@ export function classifyDifferences(
 ): { kind: ComparabilityFlag["kind"]; differences: SettingDifference[] } | undefined {
   const lines = compareEvalSettings(ref, ev);
   if (lines.length === 0) return undefined;
-  const seedDiffers = lines.some((l) => l.startsWith("estimator.seed:"));
+  const seedDiffers = lines.some((l) => differenceSetting(l) === "estimator.seed");
   const scopes: string[] = [];
   const differences = lines.map((detail) => {
-    const setting = detail.slice(0, detail.indexOf(":"));
-    let { affects, scope } = affectedMeasures(setting);
-    // With another seed, estimator (c) and so its KID features (cache key) differ as well.
-    if (seedDiffers && setting === "realism.features.cache_key") {
-      affects = "KID (features of each seed's own estimator (c))";
-      scope = "seed";
-    }
+    const setting = differenceSetting(detail);
+    const { affects, scope } = affectedMeasures(setting, seedDiffers);
     scopes.push(scope);
     return { setting, detail, affects };
   });
@@ -679,11 +674,6 @@ function dataKey(d: EvalDataRef): string {
   return canonicalJson({ dir: d.dir, count: d.count, h: d.height, w: d.width, c: d.channels });
 }
 
-function withinAt(s: GazeErrorSummary, deg: number): number | undefined {
-  const i = s.thresholdsDeg.indexOf(deg);
-  return i < 0 ? undefined : s.withinPct[i];
-}
-
 /**
  * Compares the runs (pure): comparability flags against the first evaluated run, the
  * evaluation table, the curve groups, the sample-grid groups, the config differences, and one
@@ -724,8 +714,10 @@ export function analyseComparison(runs: readonly ComparedRun[]): ComparisonAnaly
       groupSettings.set(g.group, list);
     }
   }
+  const incompatibleMetrics: string[] = [];
   for (const [group, list] of groupSettings) {
     if (new Set(list.map((x) => x.settings)).size > 1) {
+      incompatibleMetrics.push(group);
       warnings.push(
         `INCOMPATIBLE METRICS: the '${group}' metrics were measured with other settings: ${
           list.map((x) => `${x.label}: ${x.settings}`).join("; ")
@@ -852,7 +844,7 @@ export function analyseComparison(runs: readonly ComparedRun[]): ComparisonAnaly
       lastStep(r),
       r.eval ? r.eval.created : "no (no eval.json)",
       r.eval?.gaze.refined.test_error.meanDeg,
-      r.eval ? withinAt(r.eval.gaze.refined.test_error, 7) : undefined,
+      r.eval ? withinPctAt(r.eval.gaze.refined.test_error, 7) : undefined,
     ]),
   };
 
@@ -861,6 +853,7 @@ export function analyseComparison(runs: readonly ComparedRun[]): ComparisonAnaly
     reference: ref?.label,
     notEvaluated,
     flags,
+    incompatibleMetrics,
     differentSyntheticSets,
     warnings,
     overview,
@@ -885,7 +878,37 @@ export function markdownTable(spec: TableSpec, digits = 2): string {
     .join("\n");
 }
 
-/** The task's summary: the evaluation table as markdown, then every warning. */
+/** Whether `analysis.warnings[i]` is a `SEED` flag's line (seed replicates, not a problem). */
+function isSeedNote(analysis: ComparisonAnalysis, i: number): boolean {
+  return i < analysis.flags.length && analysis.flags[i].kind === "seed";
+}
+
+/**
+ * The warnings that are more than seed replicates: every line of `analysis.warnings` but the
+ * `SEED` flags'. Empty when the evaluations agree or differ only in the seed.
+ */
+export function comparabilityWarnings(analysis: ComparisonAnalysis): string[] {
+  return analysis.warnings.filter((_, i) => !isSeedNote(analysis, i));
+}
+
+/**
+ * What makes `compare --strict` fail: a run flagged `incompatible` or `partial`, or an extra
+ * metric group measured with other settings (`INCOMPATIBLE METRICS`); one line each, empty when
+ * every run is fully comparable (seed replicates are).
+ */
+export function strictFailures(analysis: ComparisonAnalysis): string[] {
+  return [
+    ...analysis.flags.filter((f) => f.kind !== "seed").map((f) =>
+      `${FLAG_TITLES[f.kind]}: ${f.run}`
+    ),
+    ...analysis.incompatibleMetrics.map((g) => `INCOMPATIBLE METRICS: ${g}`),
+  ];
+}
+
+/**
+ * The task's summary: the evaluation table as markdown, then every warning (`WARNING ...`);
+ * differences in the seed alone are seed replicates, printed as `note SEED: ...`.
+ */
 export function formatComparisonSummary(analysis: ComparisonAnalysis): string {
   const lines = [
     `compare: ${analysis.labels.length} runs (${analysis.labels.join(", ")})` +
@@ -894,8 +917,15 @@ export function formatComparisonSummary(analysis: ComparisonAnalysis): string {
   ];
   if (analysis.warnings.length === 0) {
     lines.push("all evaluations were made with the same data and settings");
+  } else if (comparabilityWarnings(analysis).length === 0) {
+    lines.push(
+      "all evaluations were made with the same data and settings but the estimator seed " +
+        "(seed replicates: compare each refined row with its own run's baselines)",
+    );
   }
-  for (const w of analysis.warnings) lines.push(`WARNING ${w}`);
+  analysis.warnings.forEach((w, i) =>
+    lines.push(`${isSeedNote(analysis, i) ? "note" : "WARNING"} ${w}`)
+  );
   return lines.join("\n");
 }
 
@@ -919,29 +949,11 @@ export interface ComparisonReportOptions {
   leadSections?: { heading: string; build: (report: Report) => void | Promise<void> }[];
 }
 
-/** The first `n` images of a data set as pixel images. */
-async function firstImages(dir: string, n: number): Promise<PixelImage[]> {
-  const ds = await Dataset.open(dir);
-  try {
-    const k = Math.min(n, ds.count);
-    const bytes = (await ds.readIndices(
-      "images",
-      Array.from({ length: k }, (_, i) => i),
-    )) as Uint8Array;
-    const per = ds.height * ds.width * ds.channels;
-    return Array.from({ length: k }, (_, i) => ({
-      width: ds.width,
-      height: ds.height,
-      channels: ds.channels as 1 | 3,
-      data: bytes.slice(i * per, (i + 1) * per),
-    }));
-  } finally {
-    ds.close();
-  }
-}
-
-/** Draws baseline curves dashed, so the refined estimators stand out. */
-function curvesFigure(group: CurveGroup) {
+/**
+ * The %-within-d chart of one {@link CurveGroup} of {@link analyseComparison} (as in the report):
+ * one curve per refined estimator, the baselines dashed so the refined estimators stand out.
+ */
+export function curvesFigure(group: CurveGroup): PlotlyFigure {
   const fig = withinCurveFigure(
     Object.fromEntries(group.curves.map((c) => [c.name, c.summary])),
     { title: `% of target test images within d degrees: ${group.testSet}` },
@@ -975,14 +987,30 @@ export async function buildComparisonReport(
   }
 
   const marked = markedRuns(a.flags);
+  // Differences in the seed alone (seed replicates) are said plainly, not raised as warnings.
+  const problems = comparabilityWarnings(a).length;
   report.heading(
     a.warnings.length === 0
       ? "Comparability: all evaluations agree"
+      : problems === 0
+      ? "Comparability: seed replicates"
       : marked.size > 0
       ? `⚠ Comparability: ${marked.size} run${marked.size === 1 ? "" : "s"} not (fully) ` +
         `comparable`
-      : `⚠ Comparability: ${a.warnings.length} warning${a.warnings.length === 1 ? "" : "s"}`,
+      : `⚠ Comparability: ${problems} warning${problems === 1 ? "" : "s"}`,
   );
+  if (a.warnings.length > 0 && problems === 0) {
+    const seedRuns = a.flags.map((f) => f.run);
+    const kid = a.flags.some((f) => f.differences.some((d) => d.setting !== "estimator.seed"));
+    report.paragraph(
+      `The evaluations differ only in the seed: ${seedRuns.join(", ")} used another ` +
+        `estimator seed than ${a.reference}${
+          kid ? ", and with it the KID features of each seed's own target estimator (c)" : ""
+        }. Every data set and every other setting agree (compareEvalSettings): these are seed ` +
+        `replicates. Each run's raw-synthetic (a) and target (c) baselines are its own, so ` +
+        `compare each refined row (b) with its own run's baselines.`,
+    );
+  }
   if (a.warnings.length === 0) {
     report.paragraph(
       a.reference
@@ -991,7 +1019,7 @@ export async function buildComparisonReport(
           `the refiners.`
         : "No run has an eval.json: there is nothing to compare but losses and configs.",
     );
-  } else {
+  } else if (problems > 0) {
     const headlines = [
       ...a.flags.map((f) =>
         `${FLAG_TITLES[f.kind]}: ${f.run} (against ${f.reference}); affects ${
@@ -1006,21 +1034,25 @@ export async function buildComparisonReport(
         `evaluated with other data or settings, so the measures listed are not comparable ` +
         `with the others'.\n\n${headlines.join("\n\n")}`,
     );
-    if (a.flags.length > 0) {
-      report.table({
-        columns: ["run", "against", "kind", "setting", "values (against vs run)", "affects"],
-        rows: a.flags.flatMap((f) =>
-          f.differences.map((d) => [
-            marked.has(f.run) ? `⚠ ${f.run}` : f.run,
-            f.reference,
-            f.kind,
-            d.setting,
-            d.detail.slice(d.setting.length + 2),
-            d.affects,
-          ])
-        ),
-      }, { caption: "Evaluation settings that differ (compareEvalSettings)" });
-    }
+  }
+  if (a.flags.length > 0) {
+    report.table({
+      columns: ["run", "against", "kind", "setting", "values (against vs run)", "affects"],
+      rows: a.flags.flatMap((f) =>
+        f.differences.map((d) => [
+          marked.has(f.run) ? `⚠ ${f.run}` : f.run,
+          f.reference,
+          f.kind,
+          d.setting,
+          d.detail.slice(d.setting.length + 2),
+          d.affects,
+        ])
+      ),
+    }, {
+      caption: `Evaluation settings that differ (compareEvalSettings)${
+        problems === 0 ? ": the seed only" : ""
+      }`,
+    });
   }
 
   report.heading("Runs");
@@ -1050,10 +1082,17 @@ export async function buildComparisonReport(
           ? `Baselines that differ between runs are shown in each run's block: compare each ` +
             `refined row (b) with its own run's baselines.`
           : "",
-        `Label preservation: estimator (a) applied to the refined images against the ` +
-        `synthetic labels. KID is domain-specific (features of a fixed in-project network), ` +
-        `comparable only between evaluations with the same features. Real-vs-refined ` +
-        `accuracy: 50% means indistinguishable.`,
+        `Label preservation, by (a) and by (c): the estimators (a), trained on raw synthetic ` +
+        `images, and (c), trained on target images, applied to the refined and the raw ` +
+        `synthetic images (the held-out synthetic set when the evaluation has one), against ` +
+        `the synthetic labels. (a) pays about the domain gap on refined images that look like ` +
+        `target images even with their gaze intact; (c) reads them in its own domain, so a ` +
+        `refiner that keeps the gaze lowers (c)'s error on refined against raw images: read ` +
+        `(c)'s column as refined vs raw (the synthetic labels span a wider gaze range than the ` +
+        `target domain's, so (c) does not reach its own test error here). KID is ` +
+        `domain-specific (features of a fixed in-project network), comparable only between ` +
+        `evaluations with the same features. Real-vs-refined accuracy: 50% means ` +
+        `indistinguishable.`,
         groups ? `Extra metric groups (absent: —): ${groups}.` : "",
       ].filter(Boolean).join(" "),
     );

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { GazeErrorSummary } from "../gaze/metrics.ts";
+import { type GazeErrorSummary, withinPctAt } from "../gaze/metrics.ts";
 import { formatNumber, MISSING } from "./format.ts";
 import type { TableSpec } from "./report.ts";
 
@@ -37,12 +37,6 @@ export interface EvalTableOptions {
   withinDeg?: number;
   /** Digits of the composite cells (default 3, see `formatNumber`). */
   digits?: number;
-}
-
-/** `summary.withinPct` at threshold `deg`, or `undefined` when the curve lacks it. */
-function withinAt(summary: GazeErrorSummary, deg: number): number | undefined {
-  const i = summary.thresholdsDeg.indexOf(deg);
-  return i < 0 ? undefined : summary.withinPct[i];
 }
 
 /**
@@ -93,7 +87,7 @@ export function evalTable(rows: readonly EvalRow[], options: EvalTableOptions = 
       r.data,
       r.gaze?.meanDeg,
       r.gaze?.medianDeg,
-      r.gaze ? withinAt(r.gaze, within) : undefined,
+      r.gaze ? withinPctAt(r.gaze, within) : undefined,
       mean(r.labelPreservation),
       mean(r.labelPreservationByTarget),
       kid,

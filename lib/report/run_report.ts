@@ -33,10 +33,11 @@
  * @module
  */
 import { Dataset } from "../data/dataset.ts";
-import type { GazeErrorSummary } from "../gaze/metrics.ts";
+import { type GazeErrorSummary, withinPctAt } from "../gaze/metrics.ts";
 import type { PixelImage } from "../image/grid.ts";
 import type { GazeEvalFile } from "../eval/eval_file.ts";
 import { readGazeEval } from "../eval/eval_file.ts";
+import { quantiseImages } from "../eval/refiner.ts";
 import { readMetrics, runPaths } from "../train/run.ts";
 import { type EvalRow, evalTable } from "./eval_table.ts";
 import { lossCurvesFigure, withinCurveFigure } from "./figures.ts";
@@ -174,13 +175,11 @@ export function evalRows(ev: GazeEvalFile): EvalRow[] {
   return rows;
 }
 
-/** Bytes of `[-1, 1]` values: `round((v + 1) * 127.5)`, clipped. */
-function toBytes(values: Float32Array): Uint8Array {
-  return Uint8Array.from(values, (v) => Math.min(255, Math.max(0, Math.round((v + 1) * 127.5))));
-}
-
-/** The first `n` images of a data set as pixel images. */
-async function firstImages(dir: string, n: number): Promise<PixelImage[]> {
+/**
+ * The first `n` images of a data set (fewer when it has fewer) as pixel images, in file order;
+ * the run report and the comparison report show them.
+ */
+export async function firstImages(dir: string, n: number): Promise<PixelImage[]> {
   const ds = await Dataset.open(dir);
   try {
     const k = Math.min(n, ds.count);
@@ -233,7 +232,7 @@ export async function comparisonGrid(
     if (!Number.isInteger(n)) {
       throw new RangeError(`comparisonGrid: row '${r.label}' is not N images of ${h}x${w}x${c}`);
     }
-    const bytes = toBytes(r.images);
+    const bytes = quantiseImages(r.images).bytes;
     return Array.from({ length: n }, (_, i): PixelImage => ({
       width: w,
       height: h,
@@ -263,11 +262,6 @@ function absDiff(a: PixelImage, b: PixelImage, gain: number): PixelImage {
     data[i] = Math.min(255, Math.abs(a.data[i] - b.data[i]) * gain);
   }
   return { ...a, data };
-}
-
-function withinPctAt(s: GazeErrorSummary, d: number): number | undefined {
-  const i = s.thresholdsDeg.indexOf(d);
-  return i < 0 ? undefined : s.withinPct[i];
 }
 
 /**

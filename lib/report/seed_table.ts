@@ -11,13 +11,13 @@
  *
  * Runs are compared only when their evaluations are compatible: {@link seedTable} lists every
  * difference `compareEvalSettings` finds as a warning (except, between different seeds, the
- * estimator seed and the KID feature network, which follow the seed), and the caller decides
- * whether to refuse.
+ * estimator seed and the KID feature network, which follow the seed: `SEED_FOLLOWING_SETTINGS`
+ * of `lib/eval/eval_file.ts`), and the caller decides whether to refuse.
  *
  * @module
  */
-import { compareEvalSettings, type GazeEvalFile } from "../eval/eval_file.ts";
-import type { GazeErrorSummary } from "../gaze/metrics.ts";
+import { compareEvalSettings, type GazeEvalFile, isSeedFollowing } from "../eval/eval_file.ts";
+import { withinPctAt } from "../gaze/metrics.ts";
 import { formatSeedStat, type SeedStat, seedStat } from "../util/stats.ts";
 import { MISSING } from "./format.ts";
 import type { TableSpec } from "./report.ts";
@@ -72,11 +72,6 @@ export interface SeedTable {
   warnings: string[];
 }
 
-function within(s: GazeErrorSummary, deg: number): number | undefined {
-  const i = s.thresholdsDeg.indexOf(deg);
-  return i < 0 ? undefined : s.withinPct[i];
-}
-
 /** The measures of one estimator row of an evaluation. */
 function rowValues(
   ev: GazeEvalFile,
@@ -88,7 +83,7 @@ function rowValues(
   const out: Partial<Record<SeedMeasure, number>> = {
     mean: s.meanDeg,
     median: s.medianDeg,
-    within7: within(s, 7),
+    within7: withinPctAt(s, 7),
   };
   if (role === "target") return out;
   const side = role === "synthetic" ? "raw" : "refined";
@@ -118,12 +113,12 @@ function collect(
   return out;
 }
 
-/** The evaluation settings two runs may differ in without making them incomparable. */
+/**
+ * The differences in evaluation settings that make two runs incomparable: all of them within
+ * one seed; between seeds all but the settings that follow the seed (`isSeedFollowing`).
+ */
 function meaningfulDiffs(a: GazeEvalFile, b: GazeEvalFile, sameSeed: boolean): string[] {
-  // The estimator seed follows the run seed, and with it the target estimator whose features
-  // KID uses; both may differ between seeds, never within one.
-  const perSeed = ["estimator.seed:", "realism.features.cache_key:"];
-  return compareEvalSettings(a, b).filter((d) => sameSeed || !perSeed.some((p) => d.startsWith(p)));
+  return compareEvalSettings(a, b).filter((d) => sameSeed || !isSeedFollowing(d));
 }
 
 /**

@@ -59,6 +59,11 @@ export interface FieldInfo {
   min?: number;
   /** Largest allowed number (or array item). */
   max?: number;
+  /**
+   * Numbers (or array items) must be smaller than this: an exclusive upper bound, e.g. 1 for a
+   * rate or an Adam beta that must stay below 1.
+   */
+  lessThan?: number;
   /** Item type of an array field whose default is empty (default `number`). */
   items?: "number" | "string";
   /**
@@ -219,6 +224,9 @@ function checkNumber(path: string, n: number, info: FieldInfo, raw: unknown): vo
   }
   if (info.max !== undefined && n > info.max) {
     throw new UsageError(`--${path} must be <= ${info.max}, got ${show}`);
+  }
+  if (info.lessThan !== undefined && !(n < info.lessThan)) {
+    throw new UsageError(`--${path} must be < ${info.lessThan}, got ${show}`);
   }
 }
 

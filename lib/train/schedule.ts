@@ -19,6 +19,9 @@
  * Because the rate is a function of the step alone, a run resumed from a checkpoint at step s
  * sets the same rate as an uninterrupted one: nothing about the schedule needs saving.
  *
+ * A training task whose `--steps` run past T (with a decay phase) would spend the extra steps at
+ * rate 0, changing nothing; {@link checkScheduleCoversSteps} refuses such a command line.
+ *
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs-core";
@@ -36,6 +39,7 @@
  * @module
  */
 import type * as tf from "@tensorflow/tfjs-core";
+import { UsageError } from "../util/cli.ts";
 
 /** A constant-then-linear-decay schedule; see the module documentation. */
 export interface LinearDecaySchedule {
@@ -130,4 +134,45 @@ export function applyLrSchedule(
   const lr = linearDecayLr(step, schedule);
   for (const o of optimizers) setLearningRate(o, lr);
   return lr;
+}
+
+/** A task's schedule settings: steps at the base rate, then steps of linear decay to 0. */
+export interface StepSchedule {
+  constantSteps: number;
+  decaySteps: number;
+}
+
+/**
+ * Refuses a run whose `steps` go past the end of its schedule: with a decay phase
+ * (`decaySteps > 0`) the rate is 0 from step `constantSteps + decaySteps` on, so the steps after
+ * it would train at learning rate 0 and change nothing. Call it before anything is written, for
+ * a new run and for `--resume RUN --steps N` alike.
+ *
+ * @param options `resume`: the command resumes a run (the message says the schedule may change).
+ * @throws {UsageError} naming the steps that would train at rate 0 and the flags that raise the
+ *   schedule to cover them (tasks exit with code 2).
+ */
+export function checkScheduleCoversSteps(
+  steps: number,
+  schedule: StepSchedule,
+  options: { resume?: boolean } = {},
+): void {
+  const { constantSteps: c, decaySteps: d } = schedule;
+  const total = c + d;
+  if (d <= 0 || steps <= total) return;
+  throw new UsageError(
+    `--steps ${steps} goes past the learning-rate schedule: the rate is constant for ` +
+      `--schedule.constantSteps ${c} steps, then decays to 0 over --schedule.decaySteps ${d}, ` +
+      `reaching 0 at step ${total}; ${
+        steps === total + 1 ? `step ${steps}` : `steps ${total + 1}-${steps}`
+      } would run at learning rate 0 ` +
+      `and change nothing. Raise the schedule to cover them, e.g. add ` +
+      `--schedule.decaySteps ${steps - c} (a longer decay ending at step ${steps}) or ` +
+      `--schedule.constantSteps ${steps - d} (the same decay, moved to the end)` +
+      (options.resume
+        ? `; with --resume the schedule flags may change (steps already trained keep their ` +
+          `rates, the remaining ones follow the new schedule)`
+        : "") +
+      `, or train --steps ${total}`,
+  );
 }

@@ -10,8 +10,14 @@
  * | initial weights of network `G` | `seeds.network("G")` (a 32-bit seed for `buildNetwork`) |
  * | data order of epoch `e` | `seeds.rng("data", e)` |
  * | history buffer draws at step `i` | `seeds.rng("buffer", i)` |
- * | dropout masks of network `G` | `seeds.derive("dropout", "G")` |
+ * | dropout masks of network `G` | `seeds.network("G")` as well (see below) |
  * | anything else | `seeds.rng("noise", i)`, `seeds.derive("my-thing")` |
+ *
+ * Dropout masks are not a stream of their own: a network gives each of its dropout layers a seed
+ * derived from its own seed (`buildNetwork`'s `seed`) and the layer's name (e.g. the U-Net's
+ * `up2_dropout`, `deriveSeed` of `lib/nn/rng.ts`), and a call's `ApplyContext.noiseKey`
+ * (pix2pix: `G:<update>` in training, `refine:<n>` in its translators) picks that call's masks.
+ * So a network rebuilt with `seeds.network("G")` draws the same masks for the same keys.
  *
  * Streams are named, not counted: a stream depends only on the run seed and its labels, never on
  * what was drawn before. Prefer one stream per step or per epoch (`seeds.rng("buffer", i)`) over

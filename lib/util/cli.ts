@@ -243,6 +243,26 @@ export function isPermissionError(e: unknown): boolean {
     e instanceof Deno.errors.PermissionDenied;
 }
 
+/** The environment variable that makes {@link taskExitCode} print stack traces. */
+export const DEBUG_ENV = "EYEGAN_DEBUG";
+
+/**
+ * Whether `EYEGAN_DEBUG` is set, read only when the task may read it: the permission is queried
+ * first (`Deno.permissions.querySync`, which never prompts), and anything but "granted" counts
+ * as unset. So a task whose `--allow-env` does not list it (e.g. `compare`, `check-browser`)
+ * never stops at an interactive permission prompt while reporting an error.
+ */
+export function debugEnabled(): boolean {
+  try {
+    const status = Deno.permissions.querySync({ name: "env", variable: DEBUG_ENV });
+    if (status.state !== "granted") return false;
+    return Deno.env.get(DEBUG_ENV) !== undefined;
+  } catch {
+    // no permissions API, or the read was refused after all: no stack traces
+    return false;
+  }
+}
+
 /** Options of {@link taskExitCode} and {@link runTask}. */
 export interface TaskOptions {
   /**
@@ -256,7 +276,8 @@ export interface TaskOptions {
  * Runs a task's main function and returns its exit code instead of exiting (for tests and for
  * {@link runTask}): `main`'s own code (default 0); 2 for a {@link UsageError} (the message and
  * the usage are printed) or a {@link SetupError} (the message only); 1 for any other error
- * (`task: message`, then the hint, if any; the stack only when `EYEGAN_DEBUG` is set).
+ * (`task: message`, then the hint, if any; the stack only when `EYEGAN_DEBUG` is set and the
+ * task may read it, see {@link debugEnabled}).
  */
 export async function taskExitCode(
   task: string,
@@ -275,13 +296,7 @@ export async function taskExitCode(
       console.error(`${task}: ${e.message}\n\n${usage}`);
       return 2;
     }
-    let debug = false;
-    try {
-      debug = Deno.env.get("EYEGAN_DEBUG") !== undefined;
-    } catch {
-      // no --allow-env: no stack traces
-    }
-    const message = debug && e instanceof Error ? e.stack : (e as Error)?.message ?? e;
+    const message = debugEnabled() && e instanceof Error ? e.stack : (e as Error)?.message ?? e;
     const hint = options.hint?.(e);
     console.error(`${task}: ${message}${hint ? `\n${hint}` : ""}`);
     return 1;

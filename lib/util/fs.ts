@@ -1,7 +1,7 @@
 /**
  * File helpers shared by every module that writes results: atomic writes (a file is either the
  * old one or the complete new one, never a truncated mix), JSON reading with errors that name
- * the file, and an existence check.
+ * the file, an existence check, and the type guard {@link isRecord} for parsed JSON.
  *
  * An atomic write goes to a temporary file with a unique name in the same folder
  * (`<path>.tmp-<pid>-<random>`, so concurrent writers never share one), is flushed to disk, and
@@ -27,6 +27,11 @@ export async function exists(path: string | URL): Promise<boolean> {
     if (e instanceof Deno.errors.NotFound) return false;
     throw e;
   }
+}
+
+/** Whether `v` is a JSON object (a plain record: not `null`, not an array). */
+export function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /** A temporary name next to `path` that no other writer uses. */
@@ -85,5 +90,18 @@ export async function readJson<T = unknown>(path: string): Promise<T> {
     return JSON.parse(text) as T;
   } catch (e) {
     throw new Error(`${path}: not valid JSON (${(e as Error).message})`);
+  }
+}
+
+/**
+ * `path` with links, `.` and `..` resolved (`Deno.realPath`), to tell whether two names point at
+ * one file or folder; a path that cannot be resolved (missing, no permission) is returned as
+ * given, less trailing slashes.
+ */
+export async function canonicalPath(path: string): Promise<string> {
+  try {
+    return await Deno.realPath(path);
+  } catch {
+    return path.length > 1 ? path.replace(/\/+$/, "") : path;
   }
 }

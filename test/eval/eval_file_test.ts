@@ -1,8 +1,16 @@
 import assert from "node:assert/strict";
-import { canonicalJson, GAZE_EVAL_FORMAT, readGazeEval } from "../../lib/eval/eval_file.ts";
+import {
+  canonicalJson,
+  differenceSetting,
+  GAZE_EVAL_FORMAT,
+  isSeedFollowing,
+  readGazeEval,
+  SEED_FOLLOWING_SETTINGS,
+} from "../../lib/eval/eval_file.ts";
 import { canonicalJson as cacheCanonicalJson } from "../../lib/eval/estimator_cache.ts";
 import {
   exists,
+  isRecord,
   readJson,
   writeFileAtomic,
   writeJsonAtomic,
@@ -73,4 +81,20 @@ Deno.test("canonicalJson: keys sorted at every level; one function for settings 
   assert.equal(canonicalJson({ x: 1, y: 2 }), canonicalJson({ y: 2, x: 1 }));
   assert.equal(canonicalJson(undefined), "undefined");
   assert.equal(cacheCanonicalJson, canonicalJson);
+});
+
+Deno.test("seed replicates: the settings that follow the seed, one list for every reader", () => {
+  assert.deepEqual(SEED_FOLLOWING_SETTINGS, ["estimator.seed", "realism.features.cache_key"]);
+  assert.equal(differenceSetting("estimator.steps: 600 vs 300"), "estimator.steps");
+  assert.equal(differenceSetting("skipped"), "skipped");
+  assert.ok(isSeedFollowing("estimator.seed: 0 vs 1"));
+  assert.ok(isSeedFollowing('realism.features.cache_key: "a" vs "b"'));
+  assert.ok(isSeedFollowing("estimator.seed"));
+  assert.ok(!isSeedFollowing("estimator.steps: 600 vs 300"));
+  assert.ok(!isSeedFollowing("realism.features.network: 1 vs 2"));
+});
+
+Deno.test("isRecord: a JSON object, not null or an array", () => {
+  assert.ok(isRecord({}) && isRecord({ a: 1 }));
+  assert.ok(!isRecord(null) && !isRecord([]) && !isRecord("x") && !isRecord(1));
 });

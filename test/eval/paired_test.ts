@@ -8,13 +8,17 @@ import assert from "node:assert/strict";
 import { initBackend } from "../../lib/backend/mod.ts";
 import { Dataset, makeDataset } from "../../lib/data/dataset.ts";
 import {
+  checkPairedEvalTarget,
   evaluatePairs,
   formatPairedSummary,
   imagePairMetrics,
   loadPairedTranslator,
   PAIRED_EVAL_FORMAT,
+  pairedEvalDifferences,
+  pairedEvalSettings,
   pairedMetrics,
   type PairedTranslator,
+  plannedPairedEvalSettings,
   PSNR_CAP_DB,
   readPairedEval,
   refinerTranslator,
@@ -24,6 +28,8 @@ import {
 } from "../../lib/eval/paired.ts";
 import { identityRefiner, registerRefinerLoader } from "../../lib/eval/refiner.ts";
 import { RUN_CONFIG_FORMAT } from "../../lib/train/run.ts";
+import { REAL_SHAPES } from "../../lib/data/domains/mod.ts";
+import { UsageError } from "../../lib/util/cli.ts";
 import { Rng } from "../../lib/util/random.ts";
 
 await initBackend({ backend: "wasm" });
@@ -176,6 +182,45 @@ Deno.test("evaluatePairs / runPairedEval: identity = the raw renders' row; file;
     synDs.close();
     await Deno.writeTextFile(`${root}/bad.json`, JSON.stringify({ format: "x" }));
     await assert.rejects(() => readPairedEval(`${root}/bad.json`), /expected eyegan-paired-eval/);
+
+    // the file records the set's domain and the shape distribution its pairs were drawn from:
+    // the target domain's, not the synthetic training sets'
+    assert.equal(file.data.domain, "paired");
+    assert.deepEqual(file.data.parameters, JSON.parse(JSON.stringify(REAL_SHAPES)));
+
+    // replacing a file: the same settings may (same result), others are refused
+    const same = await plannedPairedEvalSettings(identity, { paired });
+    assert.deepEqual(same, pairedEvalSettings(file));
+    await checkPairedEvalTarget(out, same);
+    await checkPairedEvalTarget(out, { ...same, dir: `${root}/./pairs/` }, {}); // same folder
+    const fewer = await plannedPairedEvalSettings(identity, { paired, limit: 3 });
+    const before = await Deno.readTextFile(out);
+    await assert.rejects(() => checkPairedEvalTarget(out, fewer), (e: unknown) => {
+      assert.ok(e instanceof UsageError, `a UsageError (exit 2), got ${e}`);
+      assert.match(
+        e.message,
+        /run\/paired_eval\.json holds a paired evaluation made with other settings \(pairs evaluated: 10 there, 3 here\); it would be replaced.*--out DIR.*--force/,
+      );
+      return true;
+    });
+    assert.equal(await Deno.readTextFile(out), before, "checking changes nothing");
+    await checkPairedEvalTarget(out, fewer, { force: true });
+    await checkPairedEvalTarget(`${root}/run/none.json`, fewer); // nothing to replace
+    const other = {
+      ...same,
+      dir: syn,
+      translator: "CycleGAN",
+      run: `${root}/cyclegan`,
+      step: 600,
+    };
+    assert.deepEqual(
+      (await pairedEvalDifferences(pairedEvalSettings(file), other)).map((d) => d.split(":")[0]),
+      ["paired set", "translator", "run", "translator step"],
+    );
+    await assert.rejects(
+      () => checkPairedEvalTarget(`${root}/bad.json`, same),
+      /bad\.json exists but is not a readable paired evaluation.*--force/,
+    );
   } finally {
     await Deno.remove(root, { recursive: true });
   }

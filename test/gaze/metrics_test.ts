@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { evaluateGaze, summariseErrors } from "../../lib/gaze/metrics.ts";
+import { evaluateGaze, summariseErrors, withinPctAt } from "../../lib/gaze/metrics.ts";
 
 Deno.test("summariseErrors: mean, median, std and %-within-d on hand-computed values", () => {
   const s = summariseErrors([10, 1, 3, 2]);
@@ -19,6 +19,16 @@ Deno.test("summariseErrors: odd count median and custom thresholds", () => {
   const s = summariseErrors([5, 1, 3], [0, 3]);
   assert.deepEqual(s.medianDeg, 3);
   assert.deepEqual(s.withinPct, [0, 200 / 3]);
+});
+
+Deno.test("withinPctAt: the curve at a threshold, by value not by index", () => {
+  const s = summariseErrors([10, 1, 3, 2]);
+  assert.equal(withinPctAt(s, 7), 75);
+  assert.equal(withinPctAt(s, 0), 0);
+  assert.equal(withinPctAt(s, 7.5), undefined);
+  const custom = summariseErrors([5, 1, 3], [0, 3]);
+  assert.equal(withinPctAt(custom, 3), 200 / 3);
+  assert.equal(withinPctAt(custom, 7), undefined); // not custom.withinPct[7]
 });
 
 Deno.test("summariseErrors: rejects empty and NaN input", () => {

@@ -3,8 +3,9 @@
  * generated data in a temp folder: a smoke run of each that writes every file of a run (with
  * the evaluation and the report), an exact resume of CycleGAN (2 + 2 steps == 4 straight, pools
  * in the checkpoint), `eval-gaze --refiner` on a GazeGAN run, an interrupted GazeGAN run resumed to
- * the end, resumes from checkpoints that do not fit refused with the run folder unchanged, and
- * unknown flags exiting 2. A few seconds on two CPU cores. Every test makes its own temp folder and removes it.
+ * the end, resumes from checkpoints that do not fit refused with the run folder unchanged,
+ * `--steps` past the learning-rate schedule refused (new run and resume; exit 2) until the
+ * schedule is raised with them, and unknown flags exiting 2. A few seconds on two CPU cores. Every test makes its own temp folder and removes it.
  */
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
@@ -125,6 +126,47 @@ Deno.test("train-cyclegan smoke: every file, pools in the checkpoint, evaluation
         }
       }
     });
+    await t.step(
+      "--steps past the schedule exits 2 (new run, resume); raised with it, trains on",
+      async () => {
+        // smoke: 2 constant + 2 decaying steps
+        const fresh = await captured(() =>
+          cycleMain([...smoke, "--no-eval", "--steps", "5", "--out", `${root}/past`])
+        );
+        assert.equal(fresh.value, 2, fresh.text);
+        assert.match(fresh.text, /--steps 5 goes past .*; step 5 would run at learning rate 0/);
+        assert.match(fresh.text, /--schedule\.decaySteps 3 .*--schedule\.constantSteps 3 /);
+        await assert.rejects(
+          () => Deno.stat(`${root}/past`),
+          Deno.errors.NotFound,
+          "no run folder",
+        );
+        const halves = `${root}/halves`; // at step 4, the end of its schedule
+        const snapshot = await runFolderSnapshot(halves);
+        const resumed = await captured(() =>
+          cycleMain(["--resume", halves, "--steps", "6", "--quiet"])
+        );
+        assert.equal(resumed.value, 2, resumed.text);
+        assert.match(
+          resumed.text,
+          /steps 5-6 would run at learning rate 0.*with --resume the schedule/,
+        );
+        assertSameSnapshot(await runFolderSnapshot(halves), snapshot, "a refused resume");
+        const done = await trainCycleGAN(
+          ["--resume", halves, "--steps", "6", "--schedule.constantSteps", "4", "--quiet"],
+          quiet(),
+        );
+        assert.equal(done?.step, 6);
+        const lr = (await readMetrics(`${halves}/metrics.jsonl`)).map((m) => m.lr as number);
+        assert.deepEqual(lr.slice(4), [2e-4, 1e-4], "the new schedule's decay");
+        // GazeGAN shares the task: refused before its data or estimator are looked at
+        const g = await captured(() =>
+          gazeMain(["--preset", "smoke", "--steps", "9", "--no-eval", "--quiet"])
+        );
+        assert.equal(g.value, 2, g.text);
+        assert.match(g.text, /steps 5-9 would run at learning rate 0/);
+      },
+    );
   }));
 
 Deno.test("train-gazegan smoke: E from the protocol's cache, every file, report; eval-gaze --refiner", () =>

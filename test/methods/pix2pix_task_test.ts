@@ -3,8 +3,11 @@
  * smoke runs of both paired tasks that write every file of a run (paired metrics, the gaze
  * protocol for `twins`, the report), an exact resume (2 + 2 steps == 4 straight, weights
  * included, dropout on), `eval-gaze --refiner` and `eval-pairs --refiner` on the runs (the
- * loaded G reproduces the live G's paired metrics), the ablation flags, and bad flags and data
- * sets exiting 2. Several seconds on two CPU cores. Every test makes its own temp folder and
+ * loaded G reproduces the live G's paired metrics; the run's own paired_eval.json is not
+ * replaced by other settings), the ablation flags, bad flags and data sets exiting 2 (a
+ * `--pairedTest` that is the training set, `--steps` past the learning-rate schedule, new run
+ * or resume), the note when no held-out set is known, and the report written when an
+ * evaluation fails after training. Several seconds on two CPU cores. Every test makes its own temp folder and
  * removes it.
  */
 import assert from "node:assert/strict";
@@ -12,21 +15,32 @@ import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../../lib/backend/mod.ts";
 import { makeDataset } from "../../lib/data/dataset.ts";
 import { DEFAULT_DATA, DEFAULT_DATA_SPECS, defaultDataRole } from "../../lib/data/defaults.ts";
+import { REAL_SHAPES } from "../../lib/data/domains/mod.ts";
 import { readGazeEval } from "../../lib/eval/eval_file.ts";
 import { PAIRED_EVAL_FILE, readPairedEval } from "../../lib/eval/paired.ts";
 import {
   expandPix2PixArgs,
+  noPairedMetricsNote,
   PIX2PIX_CONFIG,
   pix2pixDataDirs,
+  resolvePix2PixConfig,
   trainPix2Pix,
 } from "../../lib/methods/pix2pix/mod.ts";
 import { resolveConfig } from "../../lib/train/config.ts";
 import { readCheckpoint } from "../../lib/train/checkpoint.ts";
 import { readMetrics } from "../../lib/train/run.ts";
+import { taskExitCode } from "../../lib/util/cli.ts";
 import { main as evalMain } from "../../tasks/eval_gaze.ts";
-import { main as pairsMain } from "../../tasks/eval_pairs.ts";
+import { main as pairsMain, USAGE as PAIRS_USAGE } from "../../tasks/eval_pairs.ts";
 import { main as pix2pixMain } from "../../tasks/train_pix2pix.ts";
-import { captured, type Fixture, quiet, withFixture } from "./task_fixture.ts";
+import {
+  assertSameSnapshot,
+  captured,
+  type Fixture,
+  quiet,
+  runFolderSnapshot,
+  withFixture,
+} from "./task_fixture.ts";
 
 await initBackend({ backend: "wasm" });
 
@@ -80,6 +94,9 @@ async function checkRun(dir: string, pairs: "twins" | "maps", lines: string[]): 
   assert.equal(paired.data.count, 12);
   assert.ok(Number.isFinite(paired.metrics.ssim.mean) && paired.metrics.l1.mean > 0);
   assert.equal(paired.identity !== undefined, pairs === "twins", "raw renders scored for twins");
+  // the pairs' domain and shape distribution (the target domain's) are recorded
+  assert.equal(paired.data.domain, "paired");
+  assert.deepEqual(paired.data.parameters, JSON.parse(JSON.stringify(REAL_SHAPES)));
   const html = await Deno.readTextFile(`${dir}/report.html`);
   for (const text of ["pix2pix translation", "Paired metrics", "ground truth y", "PSNR"]) {
     assert.ok(html.includes(text), `report has '${text}'`);
@@ -149,6 +166,50 @@ Deno.test("train-pix2pix twins smoke: every file, paired metrics, gaze protocol,
         const loaded = await readPairedEval(`${out}/${PAIRED_EVAL_FILE}`);
         assert.deepEqual(loaded.metrics, live.metrics);
         assert.match(c.text, /G\(x\): pix2pix \(twins\)/);
+      },
+    );
+    await t.step(
+      "eval-pairs keeps the run's own paired_eval.json unless the settings are the same or --force",
+      async () => {
+        const file = `${run}/${PAIRED_EVAL_FILE}`;
+        const original = await Deno.readTextFile(file);
+        const refused = async (args: string[], pattern: RegExp) => {
+          // as the task runs it: its main throws, runTask exits with taskExitCode's code
+          const c = await captured(() =>
+            taskExitCode(
+              "eval-pairs",
+              PAIRS_USAGE,
+              () => pairsMain(["--refiner", run, ...args, "--quiet"]),
+            )
+          );
+          assert.equal(c.value, 2, c.text);
+          assert.ok(c.text.includes(`${file} holds a paired evaluation made with other settings`));
+          assert.match(c.text, pattern);
+          assert.match(c.text, /--out DIR.*--force/);
+          assert.equal(await Deno.readTextFile(file), original, "the run's file is kept");
+        };
+        // --out defaults to the run: a --limit or another --paired would replace its result
+        await refused(["--paired", paired[3], "--limit", "5"], /pairs evaluated: 12 there, 5 here/);
+        await refused(["--paired", paired[1]], /paired set: .*pairs-test there, .*pairs here/);
+        // the same settings give the same result: replaced (atomically), same numbers
+        const same = await captured(() =>
+          pairsMain(["--refiner", run, "--paired", `${paired[3]}/`, "--quiet"])
+        );
+        assert.equal(same.value, 0, same.text);
+        assert.deepEqual(
+          (await readPairedEval(file)).metrics,
+          JSON.parse(original).metrics,
+        );
+        // --force replaces it whatever the settings
+        const forced = await captured(() =>
+          pairsMain(["--refiner", run, "--paired", paired[3], "--limit", "5", "--force", "--quiet"])
+        );
+        assert.equal(forced.value, 0, forced.text);
+        assert.equal((await readPairedEval(file)).data.count, 5);
+        const left = [...Deno.readDirSync(run)].map((e) => e.name).filter((n) =>
+          n.includes(".tmp")
+        );
+        assert.deepEqual(left, [], "no temporary files are left");
       },
     );
     await t.step("eval-gaze --refiner on a twins run", async () => {
@@ -323,6 +384,32 @@ Deno.test("train-pix2pix: bad flags and data sets exit 2 with what is valid", ()
     );
     assert.equal(t.value, 2);
     assert.match(t.text, /--pairedTest .*tgt-test: has no maps\.npy/);
+    // --pairedTest may not be the training set, however the folder is written
+    const same = await captured(() =>
+      pix2pixMain([
+        "--preset",
+        "smoke",
+        paired[0],
+        paired[1],
+        "--pairedTest",
+        `${paired[1]}/./`,
+        "--pairs",
+        "maps",
+        "--quiet",
+      ])
+    );
+    assert.equal(same.value, 2, same.text);
+    assert.match(
+      same.text,
+      /--pairedTest .*\/pairs\/\.\/ is the training set \(--paired .*\/pairs\)/,
+    );
+    assert.match(same.text, /held-out pairs.*--pairedTest none/);
+    // the flags' bounds are the model's: dropout and Adam's betas must stay below 1 (exit 2)
+    for (const [flag, value] of [["--generator.dropout", "1"], ["--optimizer.beta2", "1"]]) {
+      const c = await captured(() => pix2pixMain([flag, value]));
+      assert.equal(c.value, 2, c.text);
+      assert.ok(c.text.includes(`${flag} must be < 1, got '1'`), c.text);
+    }
   }));
 
 Deno.test("train-pix2pix data roles: the default paired sets, the held-out set, gaze for twins only", () => {
@@ -340,6 +427,31 @@ Deno.test("train-pix2pix data roles: the default paired sets, the held-out set, 
   assert.equal(pix2pixDataDirs({ ...quick, pairedTest: "none" }).pairedTest, undefined);
   assert.equal(pix2pixDataDirs({ ...quick, pairedTest: "data/t" }).pairedTest, "data/t");
   assert.equal(pix2pixDataDirs({ ...quick, pairs: "maps" }).gaze, undefined, "maps: no gaze");
+  // a custom --paired without --pairedTest: no paired metrics, and a note that says how to get them
+  assert.equal(noPairedMetricsNote(quick), undefined);
+  assert.match(
+    noPairedMetricsNote({ ...quick, paired: "data/mine" }) ?? "",
+    /^note: no paired metrics .* --paired data\/mine .*--pairedTest DIR.*--pairedTest none/,
+  );
+  assert.equal(
+    noPairedMetricsNote({ ...quick, paired: "data/mine", pairedTest: "none" }),
+    undefined,
+  );
+  assert.equal(
+    noPairedMetricsNote({ ...quick, paired: "data/mine", pairedTest: "data/t" }),
+    undefined,
+  );
+  const noEval = { ...quick, paired: "data/mine", eval: { ...quick.eval, enabled: false } };
+  assert.equal(noPairedMetricsNote(noEval), undefined);
+  // the flags' bounds agree with the model's: below 1, not at most 0.95 / 1
+  const bounds = resolveConfig(PIX2PIX_CONFIG, {
+    overrides: { "generator.dropout": "0.97", "optimizer.beta1": "0.999" },
+  }).values;
+  assert.equal(resolvePix2PixConfig({ generator: bounds.generator }).generator.dropout, 0.97);
+  assert.throws(
+    () => resolveConfig(PIX2PIX_CONFIG, { overrides: { "optimizer.beta1": "1" } }),
+    /--optimizer\.beta1 must be < 1/,
+  );
   const off = pix2pixDataDirs({ ...quick, eval: { ...quick.eval, enabled: false } });
   assert.deepEqual(off, { paired: DEFAULT_DATA.pairedTrain });
   assert.deepEqual(expandPix2PixArgs(["--objective", "l1", "--no-eval", "--objective=l1+cgan"]), [
@@ -347,3 +459,81 @@ Deno.test("train-pix2pix data roles: the default paired sets, the held-out set, 
     "--eval.enabled=false",
   ]);
 });
+
+Deno.test("train-pix2pix: --steps past the schedule exits 2 (new run, resume); raising it on resume trains on", () =>
+  fixture(async ({ root, smoke, paired }) => {
+    const base = [...smoke, ...paired, "--no-eval"];
+    // smoke: 2 constant + 2 decaying steps; a 5th and 6th would run at rate 0
+    const fresh = await captured(() =>
+      pix2pixMain([...base, "--steps", "6", "--out", `${root}/past`])
+    );
+    assert.equal(fresh.value, 2, fresh.text);
+    assert.match(fresh.text, /--steps 6 goes past the learning-rate schedule/);
+    assert.match(fresh.text, /steps 5-6 would run at learning rate 0/);
+    assert.match(fresh.text, /--schedule\.decaySteps 4 .*--schedule\.constantSteps 4 /);
+    await assert.rejects(() => Deno.stat(`${root}/past`), Deno.errors.NotFound, "no run folder");
+
+    const run = `${root}/extend`;
+    assert.equal((await trainPix2Pix([...base, "--out", run], quiet()))?.step, 4);
+    const snapshot = await runFolderSnapshot(run);
+    const resumed = await captured(() => pix2pixMain(["--resume", run, "--steps", "6", "--quiet"]));
+    assert.equal(resumed.value, 2, resumed.text);
+    assert.match(resumed.text, /steps 5-6 would run at learning rate 0/);
+    assert.match(resumed.text, /with --resume the schedule flags may change/);
+    assertSameSnapshot(await runFolderSnapshot(run), snapshot, "a refused resume");
+    // the schedule raised with the steps: the last two steps decay from 2e-4 / 2
+    const done = await trainPix2Pix(
+      ["--resume", run, "--steps", "6", "--schedule.decaySteps", "4", "--quiet"],
+      quiet(),
+    );
+    assert.equal(done?.step, 6);
+    const lr = (await readMetrics(`${run}/metrics.jsonl`)).map((m) => m.lr as number);
+    assert.equal(lr.length, 6);
+    assert.ok(Math.abs(lr[4] - 1e-4) < 1e-12 && Math.abs(lr[5] - 0.5e-4) < 1e-12, `${lr}`);
+    const config = JSON.parse(await Deno.readTextFile(`${run}/config.json`));
+    assert.deepEqual(config.values.schedule, { constantSteps: 2, decaySteps: 4 });
+  }));
+
+Deno.test("train-pix2pix: no held-out set is said; an evaluation that fails still writes the report", () =>
+  fixture(async ({ root, paired }) => {
+    // a custom --paired without --pairedTest: a note (even with --quiet), no paired metrics
+    const o = quiet();
+    const noTest = await trainPix2Pix(
+      ["--preset", "smoke", "--pairs", "maps", paired[0], paired[1], "--steps", "2", "--quiet"]
+        .concat(["--out", `${root}/no-test`]),
+      o,
+    );
+    assert.equal(noTest?.paired, undefined);
+    assert.ok(o.lines.some((l) => /^note: no paired metrics .*--pairedTest DIR/.test(l)), "note");
+    await assert.rejects(
+      () => Deno.stat(`${root}/no-test/${PAIRED_EVAL_FILE}`),
+      Deno.errors.NotFound,
+    );
+    assert.match(await Deno.readTextFile(`${root}/no-test/report.html`), /training pairs/);
+
+    // the held-out set breaks during training: the paired metrics fail after the last step
+    const broken = `${root}/broken-test`;
+    await makeDataset(broken, { domain: "paired", n: 6, seed: 2, split: "test" });
+    const run = `${root}/failed`;
+    const before = tf.memory().numTensors;
+    const f = quiet();
+    await assert.rejects(
+      () =>
+        trainPix2Pix(
+          ["--preset", "smoke", "--pairs", "maps", paired[0], paired[1], "--pairedTest", broken]
+            .concat(["--quiet", "--out", run]),
+          { ...f, onSample: () => Deno.remove(`${broken}/images.npy`).catch(() => {}) },
+        ),
+      /images\.npy/,
+    );
+    assert.equal(tf.memory().numTensors, before, "no tensors leak");
+    assert.equal((await readCheckpoint(`${run}/checkpoints/latest.safetensors`)).step, 4);
+    await assert.rejects(() => Deno.stat(`${run}/${PAIRED_EVAL_FILE}`), Deno.errors.NotFound);
+    const html = await Deno.readTextFile(`${run}/report.html`);
+    for (const text of ["pix2pix translation", "Evaluation failed", "the paired metrics on"]) {
+      assert.ok(html.includes(text), `report has '${text}'`);
+    }
+    assert.ok(html.includes("training pairs"), "the grid falls back to the training pairs");
+    assert.ok(html.includes("images.npy"), "the failure's message is in the report");
+    assert.ok(f.lines.includes(`report: ${run}/report.html`), "prints the path");
+  }));

@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../../lib/backend/mod.ts";
+import { makeDataset } from "../../lib/data/dataset.ts";
 import {
   discriminatorObjective,
   encodeMaps,
@@ -20,6 +21,7 @@ import {
   PIX2PIX_DEFAULTS,
   PIX2PIX_PRESETS,
   type Pix2PixOverrides,
+  readPairs,
   resolvePix2PixConfig,
 } from "../../lib/methods/pix2pix/mod.ts";
 import type { PairedData, PairSource } from "../../lib/methods/pix2pix/data.ts";
@@ -29,6 +31,7 @@ import {
   encodeCheckpoint,
   restoreCheckpoint,
 } from "../../lib/train/checkpoint.ts";
+import { SetupError } from "../../lib/util/cli.ts";
 import { noisyImages } from "./noisy_images.ts";
 
 await initBackend({ backend: "wasm" });
@@ -445,14 +448,62 @@ Deno.test("pix2pix: resumes exactly from a checkpoint, dropout masks included", 
   b.dispose();
 });
 
-Deno.test("pix2pix: a NaN loss is an error naming the step and the loss", async () => {
+Deno.test("pix2pix: a NaN loss is an error naming the step and the loss; no tensors leak", async () => {
+  const before = tf.memory().numTensors;
   const gan = Pix2Pix.create(TINY, { seed: 11, inChannels: 1, shape: SHAPE });
+  // step 1 is finite (it makes Adam's moments); step 2's twins are NaN
+  let calls = 0;
   const source: PairSource = {
-    next: (n) => ({ x: images(n, 0, 1), y: tf.fill([n, 36, 60, 1], NaN) as tf.Tensor4D }),
+    next: (n) => ({
+      x: images(n, 0, 1),
+      y: ++calls === 1 ? images(n, 0, 2) : tf.fill([n, 36, 60, 1], NaN) as tf.Tensor4D,
+    }),
   };
-  await assert.rejects(() => gan.step(0, source), /pix2pix step 1, generator update 1: loss_/);
+  await gan.step(0, source);
+  const live = tf.memory().numTensors;
+  await assert.rejects(() => gan.step(1, source), /pix2pix step 2, generator update 2: loss_/);
+  assert.equal(tf.memory().numTensors, live, "the failed step leaks no tensors (nor a kept G(x))");
+  assert.equal(gan.takeFake(), undefined, "no G(x) is left pending");
   const bad = { x: images(2, 0, 1), y: images(2, 0, 2, { height: 36, width: 60, channels: 3 }) };
   await assert.rejects(() => gan.generatorStep(bad.x, bad.y), /expected x \[B, 36, 60, 1\]/);
   tf.dispose([bad.x, bad.y]);
+  assert.equal(tf.memory().numTensors, live, "the refused batch leaks nothing either");
   gan.dispose();
+  assert.equal(tf.memory().numTensors, before, "dispose frees the networks and both Adams");
+});
+
+Deno.test("readPairs: every map's class ids are checked once, naming the pair, pixel and value", async () => {
+  const root = await Deno.makeTempDir({ prefix: "eyegan-pix2pix-maps-" });
+  try {
+    const dir = `${root}/pairs`;
+    await makeDataset(dir, { domain: "paired", n: 6, seed: 1, split: "test" });
+    const all = await readPairs(dir, "maps");
+    assert.equal(all.count, 6);
+    assert.equal(all.inputChannels, 1);
+    // the first pairs only
+    const per = 36 * 60;
+    const first = await readPairs(dir, "maps", "--pairedTest", { limit: 2 });
+    assert.equal(first.count, 2);
+    assert.deepEqual(first.inputs, all.inputs.subarray(0, 2 * per));
+    assert.deepEqual(first.targets, all.targets.subarray(0, 2 * per));
+    // id 9 in pair 4 at row 7, column 11 (NPY 1.0: the data follow the 10 + header_len bytes)
+    const file = `${dir}/maps.npy`;
+    const bytes = await Deno.readFile(file);
+    const headerLen = bytes[8] | (bytes[9] << 8);
+    bytes[10 + headerLen + 4 * per + 7 * 60 + 11] = 9;
+    await Deno.writeFile(file, bytes);
+    await assert.rejects(() => readPairs(dir, "maps"), (e: unknown) => {
+      assert.ok(e instanceof SetupError, `a SetupError (exit 2), got ${e}`);
+      assert.match(
+        e.message,
+        /^--paired .*\/pairs: maps\.npy of pair 4 holds 9 at row 7, column 11, which is not a class id \(0\.\.5: skin/,
+      );
+      return true;
+    });
+    // pairs before the bad one are fine, and twins do not read the maps
+    assert.equal((await readPairs(dir, "maps", "--paired", { limit: 4 })).count, 4);
+    assert.equal((await readPairs(dir, "twins")).count, 6);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
 });

@@ -7,6 +7,7 @@ import {
   readComparedRun,
   readComparedRuns,
   runLabels,
+  strictFailures,
   writeComparisonReport,
 } from "../../lib/report/compare.ts";
 import { compareMain, resolveOut } from "../../tasks/compare.ts";
@@ -245,6 +246,135 @@ Deno.test("compare: incompatible, partly comparable and seed-only evaluations ar
   });
 });
 
+Deno.test("compare: seed replicates are said plainly, without ⚠", async () => {
+  await withTemp(async (root) => {
+    await fakeData(root);
+    const a = await fakeRun(root, "s0");
+    const b = await fakeRun(root, "s1", {
+      seed: 1,
+      eval: (ev) => {
+        ev.estimator.seed = 1;
+        ev.realism!.features!.cache_key = "estimator-seed-1";
+        ev.gaze.synthetic.test_error = refinedErrors([6, 9, 12, 20]);
+      },
+    });
+    const runs = await readComparedRuns([a, b]);
+    const an = analyseComparison(runs);
+    assert.deepEqual(an.flags.map((f) => f.kind), ["seed"]);
+    assert.deepEqual(an.flags[0].differences.map((d) => [d.setting, d.affects]), [
+      ["estimator.seed", "every gaze number (another estimator seed)"],
+      ["realism.features.cache_key", "KID (features of each seed's own estimator (c))"],
+    ]);
+    assert.deepEqual(strictFailures(an), []);
+    const summary = formatComparisonSummary(an);
+    assert.match(summary, /same data and settings but the estimator seed \(seed replicates/);
+    assert.match(summary, /^note SEED: s1's evaluation used another estimator seed/m);
+    assert.doesNotMatch(summary, /WARNING/);
+
+    const html = (await buildComparisonReport(runs, { samples: 0 })).report.render();
+    assert.equal(h2(html)[0], "Comparability: seed replicates");
+    assert.ok(!h2(html).some((h) => h.includes("⚠")), h2(html).join(" / "));
+    assert.match(html, /The evaluations differ only in the seed: s1 used another estimator seed/);
+    assert.match(html, /Evaluation settings that differ \(compareEvalSettings\): the seed only/);
+    assert.ok(!withoutScripts(html).includes("⚠"), "no ⚠ anywhere in the report");
+
+    // With a real warning besides, the seed difference stays a note in the list.
+    const c = await fakeRun(root, "plain", { eval: null });
+    const mixed = analyseComparison(await readComparedRuns([a, b, c]));
+    const mixedHtml = (await buildComparisonReport(await readComparedRuns([a, b, c]), {
+      samples: 0,
+    })).report.render();
+    assert.equal(h2(mixedHtml)[0], "⚠ Comparability: 1 warning");
+    assert.match(formatComparisonSummary(mixed), /^WARNING NOT EVALUATED: plain/m);
+    assert.match(formatComparisonSummary(mixed), /^note SEED: s1/m);
+  });
+});
+
+Deno.test("compare: extra metrics measured on other sets are INCOMPATIBLE METRICS; --strict fails", async () => {
+  await withTemp(async (root) => {
+    await fakeData(root);
+    const a = await fakeRun(root, "a");
+    const b = await fakeRun(root, "b");
+    await Deno.writeTextFile(
+      `${a}/paired_eval.json`,
+      JSON.stringify(pairedEval(`${root}/paired`, 0.1)),
+    );
+    await Deno.writeTextFile(
+      `${b}/paired_eval.json`,
+      JSON.stringify(pairedEval(`${root}/paired-other`, 0.2)),
+    );
+    const an = analyseComparison(await readComparedRuns([a, b]));
+    assert.deepEqual(an.flags, []); // the gaze evaluations agree
+    assert.deepEqual(an.incompatibleMetrics, ["paired"]);
+    assert.equal(an.warnings.length, 1);
+    assert.match(
+      an.warnings[0],
+      /^INCOMPATIBLE METRICS: the 'paired' metrics were measured with other settings: a: .*paired".*; b: .*paired-other"/,
+    );
+    assert.deepEqual(strictFailures(an), ["INCOMPATIBLE METRICS: paired"]);
+    const html = (await buildComparisonReport(await readComparedRuns([a, b]), { samples: 0 }))
+      .report.render();
+    assert.equal(h2(html)[0], "⚠ Comparability: 1 warning");
+
+    // The task: written either way; --strict exits 1.
+    const log = console.log;
+    const out: string[] = [];
+    console.log = (...x: unknown[]) => out.push(x.join(" "));
+    try {
+      assert.equal(await compareMain([a, b, "--out", `${root}/r1.html`, "--samples", "0"]), 0);
+      assert.equal(
+        await compareMain([a, b, "--out", `${root}/r2.html`, "--samples", "0", "--strict"]),
+        1,
+      );
+    } finally {
+      console.log = log;
+    }
+    const text = out.join("\n");
+    assert.match(text, /^WARNING INCOMPATIBLE METRICS: the 'paired' metrics/m);
+    assert.match(text, /^--strict: not \(fully\) comparable: INCOMPATIBLE METRICS: paired$/m);
+    await Deno.stat(`${root}/r2.html`); // written before the exit code
+  });
+});
+
+Deno.test("compare: leadSections come first, before the comparability check", async () => {
+  await withTemp(async (root) => {
+    await fakeData(root);
+    const runs = await readComparedRuns([await fakeRun(root, "a"), await fakeRun(root, "b")]);
+    const built: string[] = [];
+    const { report } = await buildComparisonReport(runs, {
+      samples: 0,
+      leadSections: [
+        {
+          heading: "Results over seeds",
+          build: (r) => {
+            built.push("seeds");
+            r.table([{ method: "SimGAN", "mean error (°)": "7.1 ± 0.2" }]);
+          },
+        },
+        {
+          heading: "Notes first",
+          build: async (r) => {
+            await Promise.resolve();
+            built.push("notes");
+            r.paragraph("a lead paragraph");
+          },
+        },
+      ],
+    });
+    const html = report.render();
+    assert.deepEqual(built, ["seeds", "notes"]);
+    assert.deepEqual(h2(html).slice(0, 3), [
+      "Results over seeds",
+      "Notes first",
+      "Comparability: all evaluations agree",
+    ]);
+    const at = (re: RegExp) => html.search(re);
+    const lead = at(/<h2 id="[^"]*">Results over seeds</);
+    const check = at(/<h2 id="[^"]*">Comparability: all evaluations agree</);
+    assert.ok(lead > 0 && lead < at(/7\.1 ± 0\.2/) && at(/a lead paragraph/) < check);
+  });
+});
+
 Deno.test("compare: bad inputs are errors that name the folder or file", async () => {
   await withTemp(async (root) => {
     await fakeData(root);
@@ -279,7 +409,12 @@ Deno.test("compare: bad inputs are errors that name the folder or file", async (
 
     const extra = await fakeRun(root, "extra");
     await Deno.writeTextFile(`${extra}/paired_eval.json`, '{"format": "eyegan-paired-eval/1"}');
-    await assert.rejects(readComparedRun(extra), /paired_eval\.json: metrics\.l1 is not/);
+    // Read by lib/eval/paired.ts's readPairedEval, then the metrics the columns show.
+    await assert.rejects(readComparedRun(extra), /paired_eval\.json: 'translator' is missing/);
+    const noSsim = pairedEval(`${root}/paired`, 0.1) as Record<string, unknown>;
+    delete (noSsim.metrics as Record<string, unknown>).ssim;
+    await Deno.writeTextFile(`${extra}/paired_eval.json`, JSON.stringify(noSsim));
+    await assert.rejects(readComparedRun(extra), /paired_eval\.json: metrics\.ssim is not/);
     await Deno.remove(`${extra}/paired_eval.json`);
     await Deno.writeTextFile(
       `${extra}/eval.sharpness.json`,

@@ -51,6 +51,7 @@ const SPEC = defineConfig<ToyConfig>({
     lambda: { doc: "self-regularisation weight", min: 0 },
     loss: { choices: ["lsgan", "vanilla"] },
     "refiner.blocks": { integer: true, min: 1 },
+    "optimizer.beta1": { min: 0, lessThan: 1 },
   },
 });
 
@@ -125,6 +126,10 @@ Deno.test("resolveConfig: type errors name the flag and what is expected", () =>
   bad({ batchSize: true }, /--batchSize must be integer, got true/);
   bad({ refiner: "3" }, /unknown flag --refiner\b/);
   bad({ "refiner.block": "3" }, /unknown flag --refiner.block \(did you mean --refiner.blocks\?\)/);
+  // an exclusive upper bound
+  bad({ "optimizer.beta1": "1" }, /--optimizer.beta1 must be < 1, got '1'/);
+  const below = resolveConfig(SPEC, { overrides: { "optimizer.beta1": "0.999" } });
+  assert.equal(below.values.optimizer.beta1, 0.999);
 });
 
 Deno.test("defineConfig rejects inconsistent declarations", () => {

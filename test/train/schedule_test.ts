@@ -3,11 +3,13 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import {
   applyLrSchedule,
+  checkScheduleCoversSteps,
   getLearningRate,
   linearDecayLr,
   setLearningRate,
 } from "../../lib/train/schedule.ts";
 import "../../lib/nn/gradients.ts"; // tfjs-core alone has no gradient functions in Deno
+import { UsageError } from "../../lib/util/cli.ts";
 import { useCpu } from "../nn/_cpu.ts";
 
 await useCpu();
@@ -99,4 +101,31 @@ Deno.test("applyLrSchedule: sets every optimiser and returns the rate", () => {
   close(getLearningRate(b), 1e-4);
   a.dispose();
   b.dispose();
+});
+
+Deno.test("checkScheduleCoversSteps: steps past constant + decay are a usage error naming the fix", () => {
+  const quick = { constantSteps: 700, decaySteps: 300 };
+  checkScheduleCoversSteps(1000, quick); // the last step, 999, still has a rate > 0
+  checkScheduleCoversSteps(10, quick);
+  checkScheduleCoversSteps(5000, { constantSteps: 700, decaySteps: 0 }); // constant forever
+  const refused = (steps: number, resume: boolean, pattern: RegExp) =>
+    assert.throws(() => checkScheduleCoversSteps(steps, quick, { resume }), (e: unknown) => {
+      assert.ok(e instanceof UsageError, `a UsageError (exit 2), got ${e}`);
+      assert.match(e.message, pattern);
+      return true;
+    });
+  refused(1001, false, /; step 1001 would run at learning rate 0/);
+  refused(
+    1500,
+    false,
+    /--steps 1500 goes past.*--schedule\.constantSteps 700.*--schedule\.decaySteps 300.*reaching 0 at step 1000; steps 1001-1500 would run at learning rate 0.*--schedule\.decaySteps 800 .*--schedule\.constantSteps 1200 .*--steps 1000/,
+  );
+  refused(1500, true, /with --resume the schedule flags may change/);
+  let fresh = "";
+  try {
+    checkScheduleCoversSteps(1500, quick);
+  } catch (e) {
+    fresh = (e as Error).message;
+  }
+  assert.doesNotMatch(fresh, /--resume/, "a new run's message does not speak of resuming");
 });

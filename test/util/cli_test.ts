@@ -116,3 +116,53 @@ Deno.test("taskExitCode: 0/its own code, 2 with usage, 2 without for setup, 1 wi
     err: "demo: disk full",
   });
 });
+
+Deno.test("taskExitCode: EYEGAN_DEBUG is read only where --allow-env lets it (never a prompt)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "eyegan-cli-" });
+  try {
+    const script = `${dir}/fail.ts`;
+    const cli = new URL("../../lib/util/cli.ts", import.meta.url).href;
+    await Deno.writeTextFile(
+      script,
+      `import { runTask } from ${JSON.stringify(cli)};\n` +
+        `await runTask("demo", "Usage: demo", () => { throw new Error("it broke"); });\n`,
+    );
+    const run = async (allowEnv: string) => {
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "--no-config", `--allow-read=${dir}`, allowEnv, script],
+        env: { EYEGAN_DEBUG: "1", NO_COLOR: "1" },
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      return { code: out.code, err: new TextDecoder().decode(out.stderr) };
+    };
+    // Not allowed to read it (as the compare and check-browser tasks): no stack, no prompt.
+    const denied = await run("--allow-env=IMAGESCRIPT_WASM_SIMD");
+    assert.equal(denied.code, 1);
+    assert.equal(denied.err.trim(), "demo: it broke");
+    // In a terminal (a pty from util-linux's script, where there is one), Deno would prompt.
+    if (await Deno.stat("/usr/bin/script").then(() => true, () => false)) {
+      const command = `${Deno.execPath()} run --no-config --allow-read=${dir} ` +
+        `--allow-env=IMAGESCRIPT_WASM_SIMD ${script}`;
+      const out = await new Deno.Command("/usr/bin/script", {
+        args: ["-qec", command, "/dev/null"],
+        env: { EYEGAN_DEBUG: "1", NO_COLOR: "1" },
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+        signal: AbortSignal.timeout(30_000),
+      }).output();
+      const text = new TextDecoder().decode(out.stdout);
+      assert.doesNotMatch(text, /Deno requests/);
+      assert.match(text, /demo: it broke/);
+      assert.equal(out.code, 1);
+    }
+    // Allowed: the stack trace.
+    const allowed = await run("--allow-env=EYEGAN_DEBUG");
+    assert.equal(allowed.code, 1);
+    assert.match(allowed.err, /^demo: Error: it broke\n\s+at /);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

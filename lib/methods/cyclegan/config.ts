@@ -195,13 +195,19 @@ export const CYCLEGAN_FIELDS = {
   lambdaIdentity: { doc: "identity weight / lambdaCycle (paper 0.5; 0 = off)", min: 0 },
   poolSize: { doc: "image pool per discriminator (paper 50; 0 = none)", integer: true, min: 0 },
   "optimizer.lr": { doc: "Adam learning rate (paper 2e-4)", min: 0 },
-  "optimizer.beta1": { doc: "Adam beta1 (paper 0.5)", min: 0, max: 1 },
-  "optimizer.beta2": { doc: "Adam beta2", min: 0, max: 1 },
-  "schedule.constantSteps": { doc: "steps at the base rate", integer: true, min: 0 },
-  "schedule.decaySteps": {
-    doc: "then steps of linear decay to 0 (0 = none)",
+  "optimizer.beta1": { doc: "Adam beta1 in [0, 1) (paper 0.5)", min: 0, lessThan: 1 },
+  "optimizer.beta2": { doc: "Adam beta2 in [0, 1)", min: 0, lessThan: 1 },
+  "schedule.constantSteps": {
+    doc: "steps at the base rate (may change with --resume, to extend a run)",
     integer: true,
     min: 0,
+    resumable: true,
+  },
+  "schedule.decaySteps": {
+    doc: "then steps of linear decay to 0 (0 = none); --steps may not go past the two",
+    integer: true,
+    min: 0,
+    resumable: true,
   },
 } as const;
 

@@ -16,7 +16,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { formatEvalSummary, type GazeEvalFile } from "../../eval/eval_file.ts";
-import type { Refiner } from "../../eval/refiner.ts";
+import { quantiseImages, type Refiner } from "../../eval/refiner.ts";
 import type { Network } from "../../nn/network.ts";
 import type { ResnetGeneratorConfig } from "../../nn/networks/resnet_generator.ts";
 import { buildNetwork } from "../../nn/registry.ts";
@@ -32,6 +32,7 @@ import {
 import { type ConfigSpec, type LoopSettings, resolveConfig } from "../../train/config.ts";
 import { runTraining } from "../../train/loop.ts";
 import { readRunConfig, runPaths, writeSampleGrid } from "../../train/run.ts";
+import { checkScheduleCoversSteps } from "../../train/schedule.ts";
 import { type RunSession, startRun } from "../../train/session.ts";
 import type { ImageShape } from "../image_pool.ts";
 import { checkSimganData, readTrainingImages, simganDataDirs } from "../simgan/data.ts";
@@ -162,8 +163,7 @@ export function methodPart<T>(values: Record<string, unknown>, defaults: object)
 
 async function toBytes(t: tf.Tensor): Promise<Uint8Array> {
   try {
-    const v = (await t.data()) as Float32Array;
-    return Uint8Array.from(v, (a) => Math.min(255, Math.max(0, Math.round((a + 1) * 127.5))));
+    return quantiseImages((await t.data()) as Float32Array).bytes;
   } finally {
     t.dispose();
   }
@@ -273,6 +273,7 @@ async function precheck<C extends LoopSettings & CycleDataSettings & CycleGANCon
   const { flags, overrides } = parseRunArgs(argv, spec);
   if (flags.help || flags.resume !== undefined) return;
   const { values } = resolveConfig(spec, { preset: flags.preset, overrides });
+  checkScheduleCoversSteps(values.steps, values.schedule);
   await checkSimganData(simganDataDirs(values), { ...options, quiet: flags.quiet });
 }
 
@@ -280,8 +281,9 @@ async function precheck<C extends LoopSettings & CycleDataSettings & CycleGANCon
  * Runs a task of the CycleGAN family for `argv` (see the module documentation).
  *
  * @returns what happened, or `undefined` after printing `--help`.
- * @throws {UsageError} for bad flags, `SetupError` for bad data sets, `CheckpointError` for a
- *   run that cannot be resumed.
+ * @throws {UsageError} for bad flags (also for `--steps` past the learning-rate schedule, new
+ *   run or resume), `SetupError` for bad data sets, `CheckpointError` for a run that cannot be
+ *   resumed.
  */
 export async function trainCycleTask<C extends LoopSettings & CycleDataSettings & CycleGANConfig>(
   spec: CycleTaskSpec<C>,
@@ -296,6 +298,8 @@ export async function trainCycleTask<C extends LoopSettings & CycleDataSettings 
   const s = await startRun(spec.config, args, { task: spec.task, print, git: options.git });
   if (!s) return undefined;
   const cfg = s.config;
+  // a new run's schedule was checked before its folder was made; a resume's changes nothing yet
+  if (s.checkpoint) checkScheduleCoversSteps(cfg.steps, cfg.schedule, { resume: true });
   const dirs = simganDataDirs(cfg);
   if (s.checkpoint) await checkSimganData(dirs, { quiet: s.quiet, log: print, command });
   const data = await readTrainingImages(dirs);

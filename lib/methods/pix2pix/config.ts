@@ -161,7 +161,11 @@ export const PIX2PIX_FIELDS = {
   },
   "generator.skips": { doc: "G: U-Net skip connections (false = encoder-decoder)" },
   "generator.norm": { doc: "G: normalisation (paper batch)", choices: NORMS },
-  "generator.dropout": { doc: "G: dropout rate (paper 0.5; 0 = none)", min: 0, max: 0.95 },
+  "generator.dropout": {
+    doc: "G: dropout rate in [0, 1) (paper 0.5; 0 = none)",
+    min: 0,
+    lessThan: 1,
+  },
   "generator.dropoutBlocks": {
     doc: "G: innermost decoder blocks with dropout (paper 3)",
     integer: true,
@@ -182,13 +186,19 @@ export const PIX2PIX_FIELDS = {
   "adversarial.weight": { doc: "weight of the cGAN term (paper 1; 0 = L1 only)", min: 0 },
   lambdaL1: { doc: "weight of |G(x) - y|_1 (paper 100; 0 = cGAN only)", min: 0 },
   "optimizer.lr": { doc: "Adam learning rate (paper 2e-4)", min: 0 },
-  "optimizer.beta1": { doc: "Adam beta1 (paper 0.5)", min: 0, max: 1 },
-  "optimizer.beta2": { doc: "Adam beta2", min: 0, max: 1 },
-  "schedule.constantSteps": { doc: "steps at the base rate", integer: true, min: 0 },
-  "schedule.decaySteps": {
-    doc: "then steps of linear decay to 0 (0 = none)",
+  "optimizer.beta1": { doc: "Adam beta1 in [0, 1) (paper 0.5)", min: 0, lessThan: 1 },
+  "optimizer.beta2": { doc: "Adam beta2 in [0, 1)", min: 0, lessThan: 1 },
+  "schedule.constantSteps": {
+    doc: "steps at the base rate (may change with --resume, to extend a run)",
     integer: true,
     min: 0,
+    resumable: true,
+  },
+  "schedule.decaySteps": {
+    doc: "then steps of linear decay to 0 (0 = none); --steps may not go past the two",
+    integer: true,
+    min: 0,
+    resumable: true,
   },
 } as const;
 

@@ -149,23 +149,60 @@ export async function checkPairedSet(
   }
 }
 
-/** Reads a paired data set's inputs (for `pairs`) and twins into memory. */
-export async function readPairs(dir: string, pairs: Pairs, flag = "--paired"): Promise<PairedData> {
+/**
+ * Checks that every value of class-id maps `[N, H, W, 1]` is a class id (0..K-1).
+ *
+ * @throws {SetupError} naming `where`, the pair, the pixel and the value of the first one that is
+ *   not.
+ */
+export function checkMapIds(ids: Uint8Array, shape: ImageShape, where: string): void {
+  const per = shape.height * shape.width;
+  for (let i = 0; i < ids.length; i++) {
+    if (ids[i] < MAP_CLASSES) continue;
+    const pixel = i % per;
+    throw new SetupError(
+      `${where}: maps.npy of pair ${Math.floor(i / per)} holds ${ids[i]} at row ` +
+        `${Math.floor(pixel / shape.width)}, column ${pixel % shape.width}, which is not a class ` +
+        `id (0..${MAP_CLASSES - 1}: ${CLASS_NAMES.join(", ")})`,
+    );
+  }
+}
+
+/**
+ * Reads a paired data set's inputs (for `pairs`) and twins into memory: all pairs, or the first
+ * `limit`. For `maps`, every class id is checked once here ({@link checkMapIds}), so a bad map
+ * stops the task before training rather than at the batch that draws it.
+ *
+ * @throws {SetupError} naming `flag` and the directory for a set that is not a paired set, and
+ *   the pair and value of an id that is not a class.
+ */
+export async function readPairs(
+  dir: string,
+  pairs: Pairs,
+  flag = "--paired",
+  options: { limit?: number } = {},
+): Promise<PairedData> {
   await checkPairedSet(dir, pairs, flag);
   const ds = await Dataset.open(dir);
+  let data: PairedData;
   try {
-    const inputs = (await ds.readAll(inputArray(pairs))) as Uint8Array;
-    const targets = (await ds.readAll("images")) as Uint8Array;
-    return {
-      inputs,
-      targets,
+    const count = Math.min(options.limit ?? ds.count, ds.count);
+    const read = async (name: "synthetic" | "maps" | "images") =>
+      (count === ds.count
+        ? await ds.readAll(name)
+        : await ds.readIndices(name, Array.from({ length: count }, (_, i) => i))) as Uint8Array;
+    data = {
+      inputs: await read(inputArray(pairs)),
+      targets: await read("images"),
       shape: { height: ds.height, width: ds.width, channels: ds.channels },
       inputChannels: pairs === "maps" ? 1 : ds.channels,
-      count: ds.count,
+      count,
     };
   } finally {
     ds.close();
   }
+  if (pairs === "maps") checkMapIds(data.inputs, data.shape, `${flag} ${dir}`);
+  return data;
 }
 
 /** A batch of aligned pairs as tensors (the caller disposes them). */
@@ -194,8 +231,10 @@ export class PairStream implements PairSource {
   #offset = 0;
 
   /**
-   * @param data the pairs.
-   * @param encode raw input bytes of n pairs to floats `[n, H, W, C_x]` ({@link inputEncoder}).
+   * @param data the pairs ({@link readPairs} has checked every map's class ids; the encoder
+   *   still refuses a bad id in any batch it encodes, e.g. of data made by hand).
+   * @param encode raw input bytes of n pairs to floats `[n, H, W, C_x]` ({@link inputEncoder});
+   *   the first pair is encoded once here to learn `C_x`.
    * @param seed seed of the shuffles.
    */
   constructor(

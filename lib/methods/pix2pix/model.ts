@@ -43,7 +43,7 @@ import type { PatchganDiscriminatorConfig } from "../../nn/networks/patchgan_dis
 import type { UnetGeneratorConfig } from "../../nn/networks/unet_generator.ts";
 import { buildNetwork } from "../../nn/registry.ts";
 import { linearDecayLr, setLearningRate } from "../../train/schedule.ts";
-import { Rng } from "../../util/random.ts";
+import { RunSeeds } from "../../train/seeds.ts";
 import type { ImageShape } from "../image_pool.ts";
 import { assertFinite, updateWithValues } from "../simgan/steps.ts";
 import {
@@ -143,15 +143,6 @@ export interface Pix2PixBuildOptions {
   namespaces?: { G?: string; D?: string };
 }
 
-/**
- * Seed of network `name` (`G`, `D`) under the run seed, as the harness's
- * `RunSeeds.network(name)`: its initial weights and, for G, its dropout masks (a G rebuilt from a
- * checkpoint needs it to draw the masks the trained G draws).
- */
-export function networkSeed(seed: number, name: string): number {
-  return new Rng(seed).fork("network", name).key;
-}
-
 /** The `unet_generator` config of a pix2pix generator config. */
 export function unetConfig(
   g: Pix2PixConfig["generator"],
@@ -205,14 +196,17 @@ export class Pix2Pix {
   private constructor(config: Pix2PixConfig, options: Pix2PixBuildOptions) {
     this.config = config;
     this.shape = { ...options.shape };
-    const { seed, inChannels } = options;
+    const { inChannels } = options;
+    // each network's seed (initial weights; G's dropout masks derive from it too) is the
+    // harness's RunSeeds.network(name), so a G rebuilt from a checkpoint draws the same masks
+    const seeds = new RunSeeds(options.seed);
     if (!Number.isInteger(inChannels) || inChannels < 1) {
       throw new Error(`pix2pix: inChannels must be an integer >= 1, got ${inChannels}`);
     }
     this.inChannels = inChannels;
     const ns = options.namespaces ?? {};
     this.G = buildNetwork("unet_generator", unetConfig(config.generator, inChannels, this.shape), {
-      seed: networkSeed(seed, "G"),
+      seed: seeds.network("G"),
       namespace: ns.G ?? "G",
     });
     try {
@@ -223,7 +217,7 @@ export class Pix2Pix {
         receptiveField: d.receptiveField,
         norm: d.norm,
         init: d.init,
-      }, { seed: networkSeed(seed, "D"), namespace: ns.D ?? "D" });
+      }, { seed: seeds.network("D"), namespace: ns.D ?? "D" });
     } catch (e) {
       this.G.dispose();
       throw e;

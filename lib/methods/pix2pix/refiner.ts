@@ -19,18 +19,20 @@ import type { UnetGeneratorConfig } from "../../nn/networks/unet_generator.ts";
 import { buildNetwork } from "../../nn/registry.ts";
 import { readCheckpoint } from "../../train/checkpoint.ts";
 import { readRunConfig, runPaths } from "../../train/run.ts";
+import { RunSeeds } from "../../train/seeds.ts";
 import { methodPart } from "../cyclegan/train.ts";
 import type { ImageShape } from "../image_pool.ts";
 import { PIX2PIX_DEFAULTS, type Pix2PixOverrides, resolvePix2PixConfig } from "./config.ts";
 import {
   encodeMaps,
+  inputArray,
   inputChannels,
   MAP_ENCODINGS,
   type MapEncoding,
   PAIRS,
   type Pairs,
 } from "./data.ts";
-import { networkSeed, unetConfig } from "./model.ts";
+import { unetConfig } from "./model.ts";
 
 /** Images per call of the translators made here. */
 export const TRANSLATE_BATCH = 256;
@@ -56,7 +58,7 @@ export function pix2pixTranslator(
   let calls = 0;
   return {
     name: options.name ?? `pix2pix (${input.pairs})`,
-    input: input.pairs === "twins" ? "synthetic" : "maps",
+    input: inputArray(input.pairs),
     batchSize: TRANSLATE_BATCH,
     source: options.source,
     dispose: options.dispose,
@@ -126,7 +128,7 @@ export async function loadPix2PixGenerator(
   const inCh = inputChannels(pairs, mapEncoding, shape.channels);
   // the run's seed of G: the same dropout masks as the trained G for the same keys
   const G = buildNetwork("unet_generator", unetConfig(cfg.generator, inCh, shape), {
-    seed: networkSeed(ckpt.seed, "G"),
+    seed: new RunSeeds(ckpt.seed).network("G"),
     namespace: `G_load${++loads}`,
   });
   try {

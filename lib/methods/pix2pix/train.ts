@@ -18,12 +18,19 @@
  *    held-out pairs (`RUN/paired_eval.json`, `lib/eval/paired.ts`); for `twins` also the gaze
  *    protocol with G as the refiner of the synthetic training set (`RUN/eval.json`).
  * 5. Report: `report.html` with the translation grid on held-out pairs and the paired metrics.
+ *    If an evaluation fails after the training completed, the report is still written (the
+ *    training sections, the paired metrics if made, a section naming the failure) and the error
+ *    is then thrown.
+ *
+ * Checked at the start, before a new run's folder is made or a resumed one is changed:
+ * `--steps` within the learning-rate schedule, `--pairedTest` not the training set. Every map's
+ * class ids are checked when the pairs are read, before the first step. With a custom
+ * `--paired` and no `--pairedTest` a note says that no paired metrics will be computed.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { DEFAULT_DATA, defaultDataRole, ensureDefaultData } from "../../data/defaults.ts";
-import { Dataset } from "../../data/dataset.ts";
 import { formatEvalSummary, type GazeEvalFile } from "../../eval/eval_file.ts";
 import {
   formatPairedSummary,
@@ -33,15 +40,18 @@ import {
   pairedRows,
   runPairedEval,
 } from "../../eval/paired.ts";
+import { quantiseImages } from "../../eval/refiner.ts";
 import type { Report } from "../../report/report.ts";
-import { comparisonGrid, writeRunReport } from "../../report/run_report.ts";
+import { comparisonGrid, type RunReportSection, writeRunReport } from "../../report/run_report.ts";
 import { parseRunArgs } from "../../train/args.ts";
 import { type Checkpoint, CheckpointError, restoreCheckpoint } from "../../train/checkpoint.ts";
 import { resolveConfig } from "../../train/config.ts";
 import { runTraining } from "../../train/loop.ts";
 import { writeSampleGrid } from "../../train/run.ts";
+import { checkScheduleCoversSteps } from "../../train/schedule.ts";
 import { type RunSession, startRun } from "../../train/session.ts";
 import { SetupError } from "../../util/cli.ts";
+import { canonicalPath } from "../../util/fs.ts";
 import { methodPart } from "../cyclegan/train.ts";
 import type { ImageShape } from "../image_pool.ts";
 import { checkSimganData, type SimGANDataDirs, simganDataDirs } from "../simgan/data.ts";
@@ -142,6 +152,20 @@ export function pix2pixDataDirs(config: DataConfig): Pix2PixDataDirs {
   return dirs;
 }
 
+/**
+ * The note to print when a run will compute no paired metrics although the evaluation is on,
+ * because `--paired` is not the default set (whose held-out twin is known) and `--pairedTest`
+ * is not given; `undefined` otherwise.
+ */
+export function noPairedMetricsNote(config: DataConfig): string | undefined {
+  if (!config.eval.enabled || config.pairedTest.trim() !== "") return undefined;
+  if (pix2pixDataDirs(config).pairedTest !== undefined) return undefined;
+  return `note: no paired metrics (L1, PSNR, SSIM) will be computed: --paired ${config.paired} ` +
+    `is not the default paired set, so there is no default held-out set; give --pairedTest ` +
+    `DIR, a paired set G is not trained on (e.g. deno task make-data --domain paired --split ` +
+    `test --n 1000 --out DIR), or --pairedTest none to say none is wanted`;
+}
+
 const sizeOf = (s: ImageShape) => `${s.height}x${s.width}x${s.channels}`;
 
 /**
@@ -168,6 +192,14 @@ export async function checkPix2PixData(
     }
   };
   if (dirs.pairedTest) {
+    if (await canonicalPath(dirs.pairedTest) === await canonicalPath(dirs.paired)) {
+      throw new SetupError(
+        `--pairedTest ${dirs.pairedTest} is the training set (--paired ${dirs.paired}): the ` +
+          `paired metrics are reported as those of held-out pairs, which G must not have been ` +
+          `trained on; give another paired set (e.g. deno task make-data --domain paired ` +
+          `--split test --n 1000 --out DIR) or --pairedTest none`,
+      );
+    }
     const test = await checkPairedSet(dirs.pairedTest, pairs, "--pairedTest");
     same("--pairedTest", dirs.pairedTest, test.shape);
   }
@@ -186,6 +218,7 @@ async function precheck(
   const { flags, overrides } = parseRunArgs(argv, PIX2PIX_CONFIG);
   if (flags.help || flags.resume !== undefined) return;
   const { values } = resolveConfig(PIX2PIX_CONFIG, { preset: flags.preset, overrides });
+  checkScheduleCoversSteps(values.steps, values.schedule);
   await checkPix2PixData(pix2pixDataDirs(values), values.pairs, {
     ...options,
     quiet: flags.quiet,
@@ -268,23 +301,8 @@ async function readPairSamples(
   encoding: MapEncoding,
   n: number,
 ): Promise<PairSamples> {
-  const ds = await Dataset.open(dir);
-  let data;
-  try {
-    const count = Math.min(n, ds.count);
-    const idx = Array.from({ length: count }, (_, i) => i);
-    data = {
-      inputs: (await ds.readIndices(pairs === "twins" ? "synthetic" : "maps", idx)) as Uint8Array,
-      targets: (await ds.readIndices("images", idx)) as Uint8Array,
-      shape: { height: ds.height, width: ds.width, channels: ds.channels },
-      inputChannels: pairs === "maps" ? 1 : ds.channels,
-      count,
-    };
-  } finally {
-    ds.close();
-  }
-  const stream = new PairStream(data, inputEncoder(pairs, encoding), 0);
-  return pickPairSamples(stream, pairs, n);
+  const data = await readPairs(dir, pairs, "--pairedTest", { limit: n });
+  return pickPairSamples(new PairStream(data, inputEncoder(pairs, encoding), 0), pairs, n);
 }
 
 /**
@@ -310,11 +328,8 @@ export async function translationRows(
   } finally {
     x.dispose();
   }
-  // byte = round((v + 1) * 127.5), clipped: as the refined data sets are written
-  const fake = Uint8Array.from(
-    values,
-    (v) => Math.min(255, Math.max(0, Math.round((v + 1) * 127.5))),
-  );
+  // as the refined data sets are written
+  const fake = quantiseImages(values).bytes;
   const diff = Uint8Array.from(
     fake,
     (v, i) => Math.min(255, Math.abs(v - samples.y[i]) * DIFF_GAIN),
@@ -355,8 +370,10 @@ export function describePix2Pix(gan: Pix2Pix, pairs: Pairs, encoding: MapEncodin
  * Runs `train-pix2pix` for `argv` (see the module documentation).
  *
  * @returns what happened, or `undefined` after printing `--help`.
- * @throws {UsageError} for bad flags (exit 2 in the task), `SetupError` for bad data sets,
- *   `NonFiniteLossError` for a NaN loss, `CheckpointError` for a run that cannot be resumed.
+ * @throws {UsageError} for bad flags (exit 2 in the task; also `--steps` past the learning-rate
+ *   schedule, new run or resume), `SetupError` for bad data sets, `NonFiniteLossError` for a NaN
+ *   loss, `CheckpointError` for a run that cannot be resumed; an evaluation's error after the
+ *   training completed, once `report.html` (with the training sections) is written.
  */
 export async function trainPix2Pix(
   argv: readonly string[],
@@ -376,11 +393,16 @@ export async function trainPix2Pix(
   const cfg = s.config;
   const dirs = pix2pixDataDirs(cfg);
   if (s.checkpoint) {
+    // a new run was checked before its folder was made; a resume has changed nothing yet
+    checkScheduleCoversSteps(cfg.steps, cfg.schedule, { resume: true });
     await checkPix2PixData(dirs, cfg.pairs, { quiet: s.quiet, log: print, command });
   }
   if (cfg.eval.enabled && cfg.pairs === "maps" && !s.quiet) {
     print("note: --pairs maps: G translates maps, so the gaze protocol is skipped");
   }
+  // printed even with --quiet: a result the user may expect will be missing
+  const noPaired = noPairedMetricsNote(cfg);
+  if (noPaired) print(noPaired);
   const data = await readPairs(dirs.paired, cfg.pairs);
   const { shape } = data;
   const stream = new PairStream(
@@ -449,48 +471,75 @@ export async function trainPix2Pix(
     const runDir = s.run.paths.dir;
     let paired: PairedEvalFile | undefined;
     let gazeEval: GazeEvalFile | undefined;
+    // an evaluation that fails after the training completed: the report is still written (with
+    // the training sections), then the error is thrown
+    let failure: { what: string; error: unknown } | undefined;
     if (result.status === "completed") {
       const source = { run: runDir, step: result.step, live: true };
-      if (dirs.pairedTest) {
-        const t = pix2pixTranslator(gan.G, input, { source });
-        paired = await runPairedEval(t, {
-          paired: dirs.pairedTest,
-          out: `${runDir}/${PAIRED_EVAL_FILE}`,
-          quiet: s.quiet,
-          command,
-        });
-        output(formatPairedSummary(paired));
-      }
-      if (dirs.gaze?.protocol) {
-        const refiner = pix2pixRefiner(gan.G, { name: "pix2pix", source });
-        gazeEval = await evaluateRun(s, refiner, { data: dirs.gaze.protocol, print, command });
-        output(formatEvalSummary(gazeEval));
+      let what = "";
+      try {
+        if (dirs.pairedTest) {
+          what = `the paired metrics on ${dirs.pairedTest}`;
+          const t = pix2pixTranslator(gan.G, input, { source });
+          paired = await runPairedEval(t, {
+            paired: dirs.pairedTest,
+            out: `${runDir}/${PAIRED_EVAL_FILE}`,
+            quiet: s.quiet,
+            command,
+          });
+          output(formatPairedSummary(paired));
+        }
+        if (dirs.gaze?.protocol) {
+          what = "the gaze protocol";
+          const refiner = pix2pixRefiner(gan.G, { name: "pix2pix", source });
+          gazeEval = await evaluateRun(s, refiner, { data: dirs.gaze.protocol, print, command });
+          output(formatEvalSummary(gazeEval));
+        }
+      } catch (error) {
+        failure = { what, error };
       }
     }
-    const shown = dirs.pairedTest
-      ? await readPairSamples(dirs.pairedTest, cfg.pairs, cfg.mapEncoding, SAMPLE_COUNT)
-      : samples;
+    let shown = samples, heldOut = false;
+    if (dirs.pairedTest) {
+      try {
+        shown = await readPairSamples(dirs.pairedTest, cfg.pairs, cfg.mapEncoding, SAMPLE_COUNT);
+        heldOut = true;
+      } catch (e) {
+        // after a failed evaluation (perhaps of this very set), the training pairs will do
+        if (!failure) throw e;
+      }
+    }
     const step = result.step;
-    const { path } = await writeRunReport(runDir, {
-      title: `pix2pix (${cfg.pairs}) run ${runDir.replace(/^.*\//, "")}`,
-      extraSections: [
-        {
-          heading: "pix2pix translation",
-          build: async (report: Report) => {
-            const rows = await translationRows(gan, shown, { input: inputLabel });
-            await comparisonGrid(report, rows, {
-              shape: [shape.height, shape.width, shape.channels],
-              caption: `The final G (step ${step}) on the first ${rows[1].images.length} ${
-                dirs.pairedTest ? "held-out" : "training"
-              } pairs`,
-            });
-            report.paragraph(describePix2Pix(gan, cfg.pairs, cfg.mapEncoding));
-          },
+    const sections: RunReportSection[] = [
+      {
+        heading: "pix2pix translation",
+        build: async (report: Report) => {
+          const rows = await translationRows(gan, shown, { input: inputLabel });
+          await comparisonGrid(report, rows, {
+            shape: [shape.height, shape.width, shape.channels],
+            caption: `The final G (step ${step}) on the first ${rows[1].images.length} ${
+              heldOut ? "held-out" : "training"
+            } pairs`,
+          });
+          report.paragraph(describePix2Pix(gan, cfg.pairs, cfg.mapEncoding));
         },
-        ...(paired ? [pairedSection(paired)] : []),
-      ],
-    });
+      },
+      ...(paired ? [pairedSection(paired)] : []),
+      ...(failure ? [evaluationFailedSection(failure.what, failure.error, step, runDir)] : []),
+    ];
+    let path: string;
+    try {
+      path = (await writeRunReport(runDir, {
+        title: `pix2pix (${cfg.pairs}) run ${runDir.replace(/^.*\//, "")}`,
+        extraSections: sections,
+      })).path;
+    } catch (e) {
+      if (!failure) throw e;
+      print(`note: report.html could not be written either: ${(e as Error)?.message ?? e}`);
+      throw failure.error;
+    }
     output(`report: ${path}`);
+    if (failure) throw failure.error;
     return {
       exitCode: result.exitCode,
       runDir,
@@ -502,6 +551,29 @@ export async function trainPix2Pix(
   } finally {
     gan.dispose();
   }
+}
+
+/** The report's section saying which evaluation failed after training, and how to redo it. */
+function evaluationFailedSection(
+  what: string,
+  error: unknown,
+  step: number,
+  runDir: string,
+): RunReportSection {
+  return {
+    heading: "Evaluation failed",
+    build: (report: Report) => {
+      report.paragraph(
+        `The training completed (step ${step}, checkpoint written), but ${
+          what || "the evaluation"
+        } failed: ${(error as Error)?.message ?? String(error)}. The sections above that come ` +
+          `from the training (losses, samples, the translation grid) are complete; an ` +
+          `Evaluation section, if there is one, comes from an earlier eval.json, not from this ` +
+          `step. Evaluate again with deno task eval-pairs --refiner ${runDir} and, for twins, ` +
+          `deno task eval-gaze --refiner ${runDir}.`,
+      );
+    },
+  };
 }
 
 /** The report's section of a paired evaluation: the metrics table and their definitions. */

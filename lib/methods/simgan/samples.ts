@@ -6,6 +6,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { quantiseImages } from "../../eval/refiner.ts";
 import type { PixelImage } from "../../image/grid.ts";
 import type { ImageShape } from "../image_pool.ts";
 
@@ -87,11 +88,8 @@ export async function refinementRows(
   } finally {
     x.dispose();
   }
-  // byte = round((v + 1) * 127.5), clipped: as the refined data sets are written
-  const refined = Uint8Array.from(
-    refinedValues,
-    (v) => Math.min(255, Math.max(0, Math.round((v + 1) * 127.5))),
-  );
+  // as the refined data sets are written
+  const refined = quantiseImages(refinedValues).bytes;
   const diff = new Uint8Array(refined.length);
   for (let i = 0; i < diff.length; i++) {
     diff[i] = Math.min(255, Math.abs(refined[i] - samples.synthetic[i]) * DIFF_GAIN);
