@@ -15,7 +15,10 @@
  * checkpoint. The default data sets (`lib/data/defaults.ts`) are rendered when missing.
  *
  * The output folder defaults to the `--refiner` run itself: its `eval.json` and `refined/` are
- * replaced together, only once the evaluation has finished.
+ * replaced together, only once the evaluation has finished. Its `report.html` is then rewritten
+ * with the method's own sections (refinement grids, rebuilt from the run's checkpoint and data
+ * sets by the builder the method's module registers with `registerRunReportSections`); if they
+ * cannot be rebuilt, the report is written without them and a note says why.
  *
  * @module
  */
@@ -27,7 +30,7 @@ import { REALISM_LIMIT_DEFAULT, runGazeProtocol } from "../lib/eval/protocol.ts"
 import { identityRefiner, loadRefinerFromRun, type Refiner } from "../lib/eval/refiner.ts";
 import { TURING_DEFAULTS } from "../lib/eval/turing.ts";
 import { ESTIMATOR_DEFAULTS } from "../lib/gaze/estimator.ts";
-import { writeRunReport } from "../lib/report/run_report.ts";
+import { writeRunReportWithMethodSections } from "../lib/report/run_report_sections.ts";
 import { timestamp } from "../lib/train/run.ts";
 import {
   intFlag,
@@ -192,7 +195,10 @@ export async function main(argv: string[]): Promise<number> {
     refiner.dispose?.();
   }
   if (!v["no-report"]) {
-    const { path } = await writeRunReport(out);
+    // a run folder's report keeps its method's sections (rebuilt from its checkpoint); if they
+    // cannot be, the report is written without them and the note says why
+    const { path, note } = await writeRunReportWithMethodSections(out);
+    if (note) console.error(note);
     console.log(`wrote ${path}`);
   }
   return 0;

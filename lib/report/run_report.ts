@@ -1,7 +1,8 @@
 /**
  * The report of a training run: `RUN/report.html`, built from the run folder alone (see
  * `lib/train/run.ts` for the layout), so any method gets it with one call at the end of
- * training, and `eval-gaze` refreshes it after an evaluation.
+ * training, and `eval-gaze` refreshes it after an evaluation (with the method's sections rebuilt
+ * from the run folder: `writeRunReportWithMethodSections` in `run_report_sections.ts`).
  *
  * Sections, in order (each only when its data is there; the missing ones are listed in a note
  * at the top, with what would produce them):
@@ -512,6 +513,14 @@ export async function buildRunReport(
   }
 
   return { report, sections, omitted };
+}
+
+/**
+ * The title a method's task gives its run report: `<label> run <folder name>`, e.g.
+ * `SimGAN run simgan-20261129-015635` (a report rebuilt from the run folder gets the same).
+ */
+export function runReportTitle(label: string, runDir: string): string {
+  return `${label} run ${runPaths(runDir).dir.replace(/^.*\//, "")}`;
 }
 
 /**

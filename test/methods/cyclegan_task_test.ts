@@ -2,7 +2,8 @@
  * `deno task train-cyclegan` and `deno task train-gazegan` end to end, in process, on tiny
  * generated data in a temp folder: a smoke run of each that writes every file of a run (with
  * the evaluation and the report), an exact resume of CycleGAN (2 + 2 steps == 4 straight, pools
- * in the checkpoint), `eval-gaze --refiner` on a GazeGAN run, an interrupted GazeGAN run resumed to
+ * in the checkpoint), `eval-gaze --refiner` on a GazeGAN run (into another folder, and into the
+ * run, whose report keeps GazeGAN's sections), an interrupted GazeGAN run resumed to
  * the end, resumes from checkpoints that do not fit refused with the run folder unchanged,
  * `--steps` past the learning-rate schedule refused (new run and resume; exit 2) until the
  * schedule is raised with them, and unknown flags exiting 2. A few seconds on two CPU cores. Every test makes its own temp folder and removes it.
@@ -19,6 +20,7 @@ import {
   encodeCheckpoint,
   readCheckpoint,
 } from "../../lib/train/checkpoint.ts";
+import { writeRunReportWithMethodSections } from "../../lib/report/run_report_sections.ts";
 import { readMetrics } from "../../lib/train/run.ts";
 import { main as cycleMain } from "../../tasks/train_cyclegan.ts";
 import { main as gazeMain } from "../../tasks/train_gazegan.ts";
@@ -26,8 +28,10 @@ import { main as evalMain } from "../../tasks/eval_gaze.ts";
 import {
   assertSameSnapshot,
   captured,
+  evalGazeIntoRun,
   type Fixture,
   quiet,
+  reportSection,
   runFolderSnapshot,
   withFixture,
 } from "./task_fixture.ts";
@@ -106,6 +110,19 @@ Deno.test("train-cyclegan smoke: every file, pools in the checkpoint, evaluation
       assert.equal(result?.step, 4);
       await checkRun(run, "cyclegan", "CycleGAN", LOSSES, o.lines);
     });
+    await t.step(
+      "the report rebuilt from the run folder is the training task's, byte for byte",
+      async () => {
+        const trained = await Deno.readTextFile(`${run}/report.html`);
+        const before = tf.memory().numTensors;
+        const r = await writeRunReportWithMethodSections(run);
+        assert.equal(tf.memory().numTensors, before, "no tensors leak (G and F released)");
+        assert.equal(r.note, undefined);
+        assert.equal(r.method, "cyclegan");
+        assert.deepEqual(r.methodSections, ["CycleGAN refinement", "CycleGAN both directions"]);
+        assert.equal(await Deno.readTextFile(`${run}/report.html`), trained);
+      },
+    );
     await t.step("--resume continues exactly: 2 + 2 steps == 4 straight", async () => {
       const args = [...smoke, "--no-eval"];
       await trainCycleGAN([...args, "--steps", "2", "--out", `${root}/halves`], quiet());
@@ -211,6 +228,12 @@ Deno.test("train-gazegan smoke: E from the protocol's cache, every file, report;
     );
     assert.equal(code.value, 0, code.text);
     assert.equal((await readGazeEval(`${evalOut}/eval.json`)).refiner.name, "GazeGAN");
+
+    // into the run: its report keeps GazeGAN's sections, rebuilt from the checkpoint (G and F)
+    const html = await evalGazeIntoRun({ root, data }, run, {
+      same: ["GazeGAN refinement", "GazeGAN both directions"],
+    });
+    assert.match(reportSection(html, "GazeGAN refinement")!, /The final G \(step 4\)/);
   }));
 
 Deno.test("train-cyclegan / train-gazegan: unknown flags exit 2 with the valid ones", async () => {

@@ -2,9 +2,10 @@
  * `deno task train-pix2pix` end to end, in process, on tiny generated data in a temp folder:
  * smoke runs of both paired tasks that write every file of a run (paired metrics, the gaze
  * protocol for `twins`, the report), an exact resume (2 + 2 steps == 4 straight, weights
- * included, dropout on), `eval-gaze --refiner` and `eval-pairs --refiner` on the runs (the
- * loaded G reproduces the live G's paired metrics; the run's own paired_eval.json is not
- * replaced by other settings), the ablation flags, bad flags and data sets exiting 2 (a
+ * included, dropout on), the report rebuilt from a run folder (the training task's, byte for
+ * byte), `eval-gaze --refiner` and `eval-pairs --refiner` on the runs (the loaded G reproduces
+ * the live G's paired metrics; the run's own paired_eval.json is not replaced by other
+ * settings; eval-gaze into the run keeps the report's pix2pix sections), the ablation flags, bad flags and data sets exiting 2 (a
  * `--pairedTest` that is the training set, `--steps` past the learning-rate schedule, new run
  * or resume), the note when no held-out set is known, and the report written when an
  * evaluation fails after training. Several seconds on two CPU cores. Every test makes its own temp folder and
@@ -26,6 +27,7 @@ import {
   resolvePix2PixConfig,
   trainPix2Pix,
 } from "../../lib/methods/pix2pix/mod.ts";
+import { writeRunReportWithMethodSections } from "../../lib/report/run_report_sections.ts";
 import { resolveConfig } from "../../lib/train/config.ts";
 import { readCheckpoint } from "../../lib/train/checkpoint.ts";
 import { readMetrics } from "../../lib/train/run.ts";
@@ -36,8 +38,10 @@ import { main as pix2pixMain } from "../../tasks/train_pix2pix.ts";
 import {
   assertSameSnapshot,
   captured,
+  evalGazeIntoRun,
   type Fixture,
   quiet,
+  reportSection,
   runFolderSnapshot,
   withFixture,
 } from "./task_fixture.ts";
@@ -55,6 +59,21 @@ async function fixture(f: (fx: Fixture & { paired: string[] }) => Promise<void>)
 }
 
 const LOSSES = ["loss_G_adv", "loss_L1", "loss_G", "l1", "loss_D"];
+
+/**
+ * Rewrites a finished run's report from the run folder (`writeRunReportWithMethodSections`) and
+ * checks that it is the training task's, byte for byte, with the method's `sections`, and that
+ * no tensors leak.
+ */
+async function assertRebuiltReport(run: string, sections: string[]): Promise<void> {
+  const trained = await Deno.readTextFile(`${run}/report.html`);
+  const before = tf.memory().numTensors;
+  const r = await writeRunReportWithMethodSections(run);
+  assert.equal(tf.memory().numTensors, before, "no tensors leak (G released)");
+  assert.equal(r.note, undefined);
+  assert.deepEqual(r.methodSections, sections);
+  assert.equal(await Deno.readTextFile(`${run}/report.html`), trained);
+}
 
 /** Checks every file of a finished smoke run (4 steps, samples and checkpoints every 2). */
 async function checkRun(dir: string, pairs: "twins" | "maps", lines: string[]): Promise<void> {
@@ -129,6 +148,10 @@ Deno.test("train-pix2pix twins smoke: every file, paired metrics, gaze protocol,
       assert.ok(Number.isFinite(ev.gaze.refined.test_error.meanDeg));
       assert.ok(o.lines.some((l) => l.includes("paired metrics against")), "prints the table");
     });
+    await t.step(
+      "the report rebuilt from the run folder is the training task's, byte for byte",
+      () => assertRebuiltReport(run, ["pix2pix translation", "Paired metrics"]),
+    );
     await t.step("--resume continues exactly: 2 + 2 steps == 4 straight (dropout on)", async () => {
       const args = [...smoke, ...paired, "--no-eval"];
       await trainPix2Pix([...args, "--steps", "2", "--out", `${root}/halves`], quiet());
@@ -245,6 +268,19 @@ Deno.test("train-pix2pix twins smoke: every file, paired metrics, gaze protocol,
       assert.equal(code.value, 0, code.text);
       assert.equal((await readGazeEval(`${evalOut}/eval.json`)).refiner.name, "pix2pix");
     });
+    await t.step(
+      "eval-gaze --refiner into the run: its report keeps the pix2pix sections, rebuilt from the checkpoint",
+      async () => {
+        // the grid as training drew it (same held-out pairs, same dropout masks); the paired
+        // metrics are those of the paired_eval.json eval-pairs --force wrote above (5 pairs)
+        const html = await evalGazeIntoRun({ root, data }, run, {
+          same: ["pix2pix translation"],
+          present: ["Paired metrics"],
+        });
+        assert.match(reportSection(html, "pix2pix translation")!, /The final G \(step 4\)/);
+        assert.match(reportSection(html, "Paired metrics")!, /<td[^>]*>5<\/td>/);
+      },
+    );
   }));
 
 Deno.test("train-pix2pix maps smoke: one-hot maps in, paired metrics, no gaze protocol; eval tasks", () =>
@@ -260,6 +296,7 @@ Deno.test("train-pix2pix maps smoke: one-hot maps in, paired metrics, no gaze pr
     assert.equal(result?.exitCode, 0);
     assert.equal(result?.eval, undefined);
     await checkRun(run, "maps", o.lines);
+    await assertRebuiltReport(run, ["pix2pix translation", "Paired metrics"]);
     await assert.rejects(() => Deno.stat(`${run}/eval.json`), Deno.errors.NotFound);
     // eval-pairs loads the maps G with its encoding
     const c = await captured(() => pairsMain(["--refiner", run, "--paired", paired[3], "--quiet"]));

@@ -2,9 +2,10 @@
  * `deno task train-simgan` end to end, in process, on tiny rendered data in a temp folder: a
  * smoke run that writes every file of a run (and the evaluation and report), exact resume,
  * flag and data errors with exit code 2, psi `features` without an estimator file, and
- * `eval-gaze --refiner` on the smoke run, and resumes from checkpoints that do not fit. A few
- * seconds on two CPU cores. Every test makes its own temp folder (data sets, runs, estimator
- * cache) and removes it, whatever happens.
+ * `eval-gaze --refiner` on the smoke run (into another folder, and into the run, whose report
+ * keeps the SimGAN section, or, when it cannot be rebuilt, loses only it), and resumes from
+ * checkpoints that do not fit. A few seconds on two CPU cores. Every test makes its own temp
+ * folder (data sets, runs, estimator cache) and removes it, whatever happens.
  */
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
@@ -37,9 +38,12 @@ import { main as evalMain } from "../../tasks/eval_gaze.ts";
 import {
   assertSameSnapshot,
   captured,
+  evalGazeIntoRun,
   type Fixture,
   quiet,
+  reportSection,
   runFolderSnapshot,
+  tinyEvalFlags,
   withFixture,
 } from "./task_fixture.ts";
 
@@ -153,6 +157,45 @@ Deno.test("train-simgan smoke: every file of the run, evaluation, report; eval-g
         assert.equal((ev.refiner.source as { step?: number }).step, 6);
         // the same refiner, estimators and data: the same refined-set estimator
         assert.equal(ev.gaze.refined.test_error.meanDeg, trained.gaze.refined.test_error.meanDeg);
+      },
+    );
+    await t.step(
+      "eval-gaze --refiner into the run: its report keeps the SimGAN section, rebuilt from the checkpoint",
+      async () => {
+        const html = await evalGazeIntoRun({ root, data }, smokeRun, {
+          same: ["SimGAN refinement"],
+        });
+        assert.match(reportSection(html, "SimGAN refinement")!, /The final refiner \(step 6\)/);
+      },
+    );
+    await t.step(
+      "eval-gaze --refiner into a run whose section cannot be rebuilt: the report without it, and a note",
+      async () => {
+        // the run's training target is gone (the evaluation reads its own flags' data sets)
+        const config = JSON.parse(await Deno.readTextFile(`${smokeRun}/config.json`));
+        config.values.real = `${root}/gone`;
+        await Deno.writeTextFile(`${smokeRun}/config.json`, JSON.stringify(config, null, 2));
+        const before = tf.memory().numTensors;
+        const { value: code, text } = await captured(() =>
+          evalMain([
+            "--refiner",
+            smokeRun,
+            ...tinyEvalFlags({ root, data }),
+            "--skip-upper-bound",
+            "--skip-label-preservation",
+            "--skip-kid",
+            "--skip-classifier",
+          ])
+        );
+        assert.equal(tf.memory().numTensors, before, "no tensors leak (R released)");
+        assert.equal(code, 0, text);
+        assert.match(
+          text,
+          /note: .*report\.html was written without the simgan run's own sections .*gone/,
+        );
+        const html = await Deno.readTextFile(`${smokeRun}/report.html`);
+        assert.ok(html.includes("refined: SimGAN (b)"), "the evaluation is in the report");
+        assert.equal(reportSection(html, "SimGAN refinement"), undefined);
       },
     );
   }));

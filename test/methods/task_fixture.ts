@@ -4,8 +4,11 @@
  *
  * @module
  */
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs-core";
 import { makeDataset } from "../../lib/data/dataset.ts";
 import type { GitInfo } from "../../lib/train/run.ts";
+import { main as evalMain } from "../../tasks/eval_gaze.ts";
 
 /** A test's temp folder: tiny data sets, and the flags of a smoke run on them. */
 export interface Fixture {
@@ -121,4 +124,79 @@ export function assertSameSnapshot(
       throw new Error(`${what}: ${f} changed`);
     }
   }
+}
+
+/**
+ * The HTML of a report's level-2 section `heading`, from its heading to the next level-2 heading
+ * (or the end); `undefined` when the report has no such section.
+ */
+export function reportSection(html: string, heading: string): string | undefined {
+  const parts = html.split(/(?=<h2 id=")/);
+  return parts.find((p) => /^<h2 id="[^"]*">([^<]*)<\/h2>/.exec(p)?.[1] === heading);
+}
+
+/** The flags of a tiny `eval-gaze` on a fixture's data (estimators of 4 steps, its cache). */
+export function tinyEvalFlags(fx: Pick<Fixture, "root" | "data">): string[] {
+  const { root, data } = fx;
+  return [
+    "--synthetic",
+    data.syn,
+    "--target-train",
+    data.tgt,
+    "--target-test",
+    data.tgtTest,
+    "--steps",
+    "4",
+    "--width",
+    "0.25",
+    "--batch",
+    "8",
+    "--classifier-steps",
+    "4",
+    "--realism-limit",
+    "16",
+    "--cache",
+    `${root}/cache`,
+    "--quiet",
+  ];
+}
+
+/**
+ * Runs `eval-gaze --refiner RUN` into the run itself (tiny settings, `extra` flags added) and
+ * checks that it leaks no tensors, prints no note, and that the rewritten report keeps the
+ * method's sections: those in `same` exactly as the training task wrote them (grids, captions,
+ * text), those in `present` by heading.
+ *
+ * @returns the rewritten report's HTML.
+ */
+export async function evalGazeIntoRun(
+  fx: Pick<Fixture, "root" | "data">,
+  run: string,
+  sections: { same: string[]; present?: string[] },
+  extra: string[] = [],
+): Promise<string> {
+  const trained = await Deno.readTextFile(`${run}/report.html`);
+  const evalBefore = await Deno.readTextFile(`${run}/eval.json`).catch(() => "");
+  const before = tf.memory().numTensors;
+  const { value: code, text } = await captured(() =>
+    evalMain(["--refiner", run, ...tinyEvalFlags(fx), ...extra])
+  );
+  assert.equal(tf.memory().numTensors, before, "no tensors leak");
+  assert.equal(code, 0, text);
+  assert.doesNotMatch(text, /note:/, "the sections were rebuilt");
+  assert.ok(text.includes(`wrote ${run}/report.html`), text);
+  assert.notEqual(await Deno.readTextFile(`${run}/eval.json`), evalBefore, "eval.json rewritten");
+  const html = await Deno.readTextFile(`${run}/report.html`);
+  assert.ok(html.includes("Evaluation"), "the report shows the evaluation");
+  const title = (h: string) => /<title>([^<]*)<\/title>/.exec(h)?.[1];
+  assert.equal(title(html), title(trained), "the training task's title");
+  for (const heading of sections.same) {
+    const now = reportSection(html, heading);
+    assert.ok(now, `the rewritten report keeps '${heading}'`);
+    assert.equal(now, reportSection(trained, heading), `'${heading}' as the training wrote it`);
+  }
+  for (const heading of sections.present ?? []) {
+    assert.ok(reportSection(html, heading), `the rewritten report keeps '${heading}'`);
+  }
+  return html;
 }

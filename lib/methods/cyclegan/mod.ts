@@ -51,17 +51,24 @@
  * ```
  *
  * The whole task is `deno task train-cyclegan` (`train.ts`); importing this module registers the
- * refiner loader (G of a run) for `deno task eval-gaze --refiner RUN`.
+ * refiner loader (G of a run) and the report's sections (`report.ts`) for
+ * `deno task eval-gaze --refiner RUN`.
  *
  * @module
  */
 import { registerRefinerLoader } from "../../eval/refiner.ts";
-import { loadCycleRefiner } from "./train.ts";
+import { registerRunReportSections } from "../../report/run_report_sections.ts";
+import { loadCycleRefiner } from "./load.ts";
+import { loadCycleReportSections } from "./report.ts";
 
 export * from "./config.ts";
+export * from "./load.ts";
 export * from "./model.ts";
+export * from "./report.ts";
 export * from "./task_config.ts";
 export * from "./train.ts";
 
-// `deno task eval-gaze --refiner RUN` imports this module for cyclegan runs and asks for this.
+// `deno task eval-gaze --refiner RUN` imports this module for cyclegan runs and asks for these:
+// the refiner to evaluate (G), and the report's sections when it rewrites RUN/report.html.
 registerRefinerLoader("cyclegan", (runDir) => loadCycleRefiner(runDir));
+registerRunReportSections("cyclegan", (runDir) => loadCycleReportSections(runDir));

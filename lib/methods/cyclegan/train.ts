@@ -7,52 +7,31 @@
  *
  * Sample grids (`samples/step-NNNNNN.png`) show both directions: rows x | G(x) | F(G(x)) and
  * y | F(y) | G(F(y)). The report adds SimGAN's refinement grid with G as the refiner and the
- * both-directions grid.
+ * both-directions grid (`report.ts`, which also rebuilds them from a run folder for `eval-gaze`).
  *
  * Checkpoints hold G, F, D_Y, D_X, both Adam states, both image pools (`arrays.pool_Y`,
  * `arrays.pool_X`), the counters and the two image streams' positions.
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
 import { formatEvalSummary, type GazeEvalFile } from "../../eval/eval_file.ts";
-import { quantiseImages, type Refiner } from "../../eval/refiner.ts";
-import type { Network } from "../../nn/network.ts";
-import type { ResnetGeneratorConfig } from "../../nn/networks/resnet_generator.ts";
-import { buildNetwork } from "../../nn/registry.ts";
-import type { Report } from "../../report/report.ts";
-import { comparisonGrid, writeRunReport } from "../../report/run_report.ts";
+import { runReportTitle, writeRunReport } from "../../report/run_report.ts";
 import { parseRunArgs } from "../../train/args.ts";
-import {
-  type Checkpoint,
-  CheckpointError,
-  readCheckpoint,
-  restoreCheckpoint,
-} from "../../train/checkpoint.ts";
+import { type Checkpoint, CheckpointError, restoreCheckpoint } from "../../train/checkpoint.ts";
 import { type ConfigSpec, type LoopSettings, resolveConfig } from "../../train/config.ts";
 import { runTraining } from "../../train/loop.ts";
-import { readRunConfig, runPaths, writeSampleGrid } from "../../train/run.ts";
+import { writeSampleGrid } from "../../train/run.ts";
 import { checkScheduleCoversSteps } from "../../train/schedule.ts";
 import { type RunSession, startRun } from "../../train/session.ts";
 import type { ImageShape } from "../image_pool.ts";
 import { checkSimganData, readTrainingImages, simganDataDirs } from "../simgan/data.ts";
-import {
-  pickSamples,
-  refinementRows,
-  rowsToTiles,
-  type SampleImages,
-  type SampleRow,
-  splitImages,
-} from "../simgan/samples.ts";
+import { pickSamples, rowsToTiles, SAMPLE_COUNT } from "../simgan/samples.ts";
 import { ImageStream, streamSource, type StreamState } from "../simgan/source.ts";
-import {
-  evaluateRun,
-  loopSettings,
-  SAMPLE_COUNT,
-  type TrainSimGANOptions,
-} from "../simgan/train.ts";
-import { CYCLEGAN_DEFAULTS, type CycleGANConfig, mergeConfig } from "./config.ts";
+import { evaluateRun, loopSettings, type TrainSimGANOptions } from "../simgan/train.ts";
+import { CYCLEGAN_DEFAULTS, type CycleGANConfig } from "./config.ts";
+import { generatorRefiner, methodPart } from "./load.ts";
 import { CycleGAN, type CycleGANExtraState } from "./model.ts";
+import { cycleReportSections, cycleRows, describeCycleConfig } from "./report.ts";
 import {
   type CycleDataSettings,
   CYCLEGAN_CONFIG,
@@ -87,123 +66,9 @@ export interface CycleCheckpointState {
   shape: ImageShape;
 }
 
-type Generator = Network<ResnetGeneratorConfig, tf.Tensor4D>;
-
-/** Images per `refine` call of the refiners made here. */
-export const REFINE_BATCH = 256;
-
-/** A {@link Refiner} that runs a generator (inference mode) on chunks of images. */
-export function generatorRefiner(
-  G: Generator,
-  options: { name: string; source?: Record<string, unknown>; dispose?: () => void },
-): Refiner {
-  return {
-    name: options.name,
-    batchSize: REFINE_BATCH,
-    source: options.source,
-    dispose: options.dispose,
-    refine: async (images, shape) => {
-      const out = tf.tidy(() => G.apply(tf.tensor4d(images, [...shape]), { training: false }));
-      try {
-        return (await out.data()) as Float32Array;
-      } finally {
-        out.dispose();
-      }
-    },
-  };
-}
-
-let loads = 0;
-
-/**
- * Rebuilds G of a CycleGAN or GazeGAN run (architecture from `RUN/config.json`, weights from
- * `RUN/checkpoints/latest.safetensors`) as the evaluation's refiner, under a fresh namespace.
- */
-export async function loadCycleRefiner(runDir: string): Promise<Refiner> {
-  const saved = await readRunConfig(runDir);
-  if (saved.method !== "cyclegan" && saved.method !== "gazegan") {
-    throw new Error(`${runDir}: a '${saved.method}' run, not a CycleGAN or GazeGAN run`);
-  }
-  const file = runPaths(runDir).latestCheckpoint;
-  const ckpt = await readCheckpoint(file);
-  const weights = ckpt.networks.G?.weights;
-  if (!weights) throw new Error(`${file}: has no generator 'G'`);
-  const values = saved.values as Record<string, unknown>;
-  const generator = mergeConfig("cyclegan", CYCLEGAN_DEFAULTS, {
-    generator: values.generator as CycleGANConfig["generator"],
-  }).generator;
-  const state = ckpt.state as { shape?: ImageShape } | null;
-  const channels = state?.shape?.channels;
-  if (!channels) throw new Error(`${file}: cannot tell the image channels of G`);
-  const G = buildNetwork("resnet_generator", {
-    ...generator,
-    inChannels: channels,
-    outChannels: channels,
-  }, { seed: 0, namespace: `G_load${++loads}` });
-  try {
-    G.params.setWeights(weights);
-  } catch (e) {
-    G.dispose();
-    throw new Error(`${file}: G does not match ${runDir}/config.json: ${(e as Error).message}`);
-  }
-  const name = saved.method === "gazegan" ? "GazeGAN" : "CycleGAN";
-  return generatorRefiner(G, {
-    name,
-    source: { checkpoint: file, step: ckpt.step },
-    dispose: () => G.dispose(),
-  });
-}
-
-/** The fields of `defaults` found in a task config's values (loop, data and eval dropped). */
-export function methodPart<T>(values: Record<string, unknown>, defaults: object): T {
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(defaults)) if (key in values) out[key] = values[key];
-  return out as T;
-}
-
-async function toBytes(t: tf.Tensor): Promise<Uint8Array> {
-  try {
-    return quantiseImages((await t.data()) as Float32Array).bytes;
-  } finally {
-    t.dispose();
-  }
-}
-
-/**
- * The six rows of both directions: x | G(x) | F(G(x)) and y | F(y) | G(F(y)). Leaks no
- * tensors.
- */
-export async function cycleRows(gan: CycleGAN, samples: SampleImages): Promise<SampleRow[]> {
-  const { height, width, channels } = samples.shape;
-  const per = height * width * channels;
-  const asTensor = (b: Uint8Array): tf.Tensor4D =>
-    tf.tidy(() => {
-      const t = tf.tensor4d(b, [b.length / per, height, width, channels], "float32");
-      return tf.sub(tf.div(t, 127.5), 1);
-    });
-  const x = asTensor(samples.synthetic);
-  const y = asTensor(samples.target);
-  try {
-    const gx = await toBytes(gan.translate(x));
-    const fgx = await toBytes(gan.cycle(x));
-    const fy = await toBytes(gan.translateBack(y));
-    const gfy = await toBytes(tf.tidy(() => {
-      const f = gan.translateBack(y);
-      return gan.translate(f);
-    }));
-    const s = samples.shape;
-    return [
-      { label: "synthetic x", images: splitImages(samples.synthetic, s) },
-      { label: "G(x)", images: splitImages(gx, s) },
-      { label: "F(G(x))", images: splitImages(fgx, s) },
-      { label: "target y", images: splitImages(samples.target, s) },
-      { label: "F(y)", images: splitImages(fy, s) },
-      { label: "G(F(y))", images: splitImages(gfy, s) },
-    ];
-  } finally {
-    tf.dispose([x, y]);
-  }
-}
+// moved to load.ts and report.ts; exported here too, as before
+export { generatorRefiner, loadCycleRefiner, methodPart, REFINE_BATCH } from "./load.ts";
+export { cycleRows } from "./report.ts";
 
 /** Checks the model part of a checkpoint (state blob, pools, image size); changes nothing. */
 export function checkCycleCheckpoint(
@@ -363,40 +228,19 @@ export async function trainCycleTask<C extends LoopSettings & CycleDataSettings 
       output(formatEvalSummary(evalResult));
     }
     const step = result.step;
-    const shapeArr = [shape.height, shape.width, shape.channels] as const;
     const { path } = await writeRunReport(s.run.paths.dir, {
-      title: `${spec.title} run ${s.run.paths.dir.replace(/^.*\//, "")}`,
-      extraSections: [
+      title: runReportTitle(spec.title, s.run.paths.dir),
+      extraSections: cycleReportSections(
         {
-          heading: `${spec.title} refinement`,
-          build: async (report: Report) => {
-            const rows = await refinementRows((x) => gan.refine(x), samples, {
-              refined: "refined G(x)",
-              target: dirs.trainTargetIsReal
-                ? "real images (training target)"
-                : "target training images",
-            });
-            await comparisonGrid(report, rows, {
-              shape: shapeArr,
-              caption: `The final G (step ${step}) on the first ${
-                rows[0].images.length
-              } synthetic training images`,
-            });
-            report.paragraph(spec.describe(gan));
-          },
+          title: spec.title,
+          translate: (x) => gan.translate(x),
+          translateBack: (y) => gan.translateBack(y),
+          description: spec.describe(gan),
+          step,
         },
-        {
-          heading: `${spec.title} both directions`,
-          build: async (report: Report) => {
-            const rows = await cycleRows(gan, samples);
-            await comparisonGrid(report, rows, {
-              shape: shapeArr,
-              caption: `Step ${step}: x, G(x), F(G(x)) and y, F(y), G(F(y)) on the first ` +
-                `training images of each domain`,
-            });
-          },
-        },
-      ],
+        samples,
+        { realTarget: dirs.trainTargetIsReal },
+      ),
     });
     output(`report: ${path}`);
     return {
@@ -413,16 +257,7 @@ export async function trainCycleTask<C extends LoopSettings & CycleDataSettings 
 
 /** How a CycleGAN-family model was trained, for the report. */
 export function describeCycle(gan: CycleGAN): string {
-  const c = gan.config;
-  const { state } = gan.extraState();
-  return `Loss: ${c.adversarial.loss} (a, b, c = ${c.adversarial.a}, ${c.adversarial.b}, ` +
-    `${c.adversarial.c}; smoothing ${c.adversarial.labelSmoothing}), lambda_cyc = ` +
-    `${c.lambdaCycle}, identity ${c.lambdaIdentity} x lambda_cyc, pools of ${c.poolSize}, ` +
-    `batch ${c.batchSize}, Adam lr ${c.optimizer.lr} (constant ${c.schedule.constantSteps} ` +
-    `steps, then ${c.schedule.decaySteps} decaying). Generators c7s1-${c.generator.filters}, ` +
-    `${c.generator.blocks} blocks; PatchGAN ${c.discriminator.receptiveField}x` +
-    `${c.discriminator.receptiveField} of ${c.discriminator.filters} maps. Updates: ` +
-    `${state.updatesG} of G and F, ${state.updatesD} of D_Y and D_X.`;
+  return describeCycleConfig(gan.config, gan.extraState().state);
 }
 
 /**

@@ -75,17 +75,22 @@
  * ```
  *
  * The whole task is `deno task train-gazegan` (`train.ts`); importing this module registers the
- * refiner loader (G of a run) for `deno task eval-gaze --refiner RUN`.
+ * refiner loader (G of a run) and the report's sections ({@link loadGazeGANReportSections})
+ * for `deno task eval-gaze --refiner RUN`.
  *
  * @module
  */
 import { registerRefinerLoader } from "../../eval/refiner.ts";
-import { loadCycleRefiner } from "../cyclegan/train.ts";
+import { registerRunReportSections } from "../../report/run_report_sections.ts";
+import { loadCycleRefiner } from "../cyclegan/load.ts";
+import { loadGazeGANReportSections } from "./train.ts";
 
 export * from "./config.ts";
 export * from "./model.ts";
 export * from "./task_config.ts";
 export * from "./train.ts";
 
-// `deno task eval-gaze --refiner RUN` imports this module for gazegan runs and asks for this.
+// `deno task eval-gaze --refiner RUN` imports this module for gazegan runs and asks for these:
+// the refiner to evaluate (G), and the report's sections when it rewrites RUN/report.html.
 registerRefinerLoader("gazegan", (runDir) => loadCycleRefiner(runDir));
+registerRunReportSections("gazegan", (runDir) => loadGazeGANReportSections(runDir));

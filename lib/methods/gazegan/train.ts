@@ -10,17 +10,27 @@
  * @module
  */
 import type { Estimator } from "../../gaze/estimator.ts";
+import type { MethodReportSections } from "../../report/run_report_sections.ts";
 import type { RunSession } from "../../train/session.ts";
 import { runEstimatorFile } from "../simgan/train.ts";
 import {
-  describeCycle,
-  methodPart,
   type TrainCycleOptions,
   type TrainCycleResult,
   trainCycleTask,
 } from "../cyclegan/train.ts";
+import { methodPart } from "../cyclegan/load.ts";
 import type { CycleGAN } from "../cyclegan/model.ts";
-import { GAZEGAN_DEFAULTS, type GazeGANOverrides } from "./config.ts";
+import {
+  type CycleUpdates,
+  describeCycleConfig,
+  loadCycleReportSections,
+} from "../cyclegan/report.ts";
+import {
+  GAZEGAN_DEFAULTS,
+  type GazeGANConfig,
+  type GazeGANOverrides,
+  resolveGazeganConfig,
+} from "./config.ts";
 import { GazeGAN } from "./model.ts";
 import { GAZEGAN_CONFIG, type GazeGANTaskConfig } from "./task_config.ts";
 
@@ -73,15 +83,34 @@ export function trainGazeGAN(
         }
       },
       show: ["loss_G_adv", "loss_F_adv", "loss_cyc", "loss_gaze", "loss_D_Y", "loss_D_X"],
-      describe: (gan: CycleGAN) => {
-        const g = (gan as GazeGAN).config.gaze;
-        return `${describeCycle(gan)} Gaze cycle term: ${g.weight} x ${g.loss} distance of the ` +
-          `frozen estimator E (${
-            g.estimator === "" ? "the protocol's raw-synthetic estimator" : g.estimator
-          }).`;
-      },
+      describe: (gan: CycleGAN) =>
+        describeGazeGANConfig((gan as GazeGAN).config, gan.extraState().state),
     },
     argv,
     options,
   );
+}
+
+/** How a GazeGAN model was trained, for the report, from its config and counters. */
+export function describeGazeGANConfig(c: GazeGANConfig, updates: CycleUpdates): string {
+  const g = c.gaze;
+  return `${describeCycleConfig(c, updates)} Gaze cycle term: ${g.weight} x ${g.loss} distance ` +
+    `of the frozen estimator E (${
+      g.estimator === "" ? "the protocol's raw-synthetic estimator" : g.estimator
+    }).`;
+}
+
+/**
+ * GazeGAN's report sections of a run folder, as `train-gazegan` wrote them (the CycleGAN
+ * family's, `loadCycleReportSections`, with GazeGAN's title and description); E is not loaded.
+ */
+export function loadGazeGANReportSections(runDir: string): Promise<MethodReportSections> {
+  return loadCycleReportSections(runDir, {
+    title: "GazeGAN",
+    describe: (values, updates) =>
+      describeGazeGANConfig(
+        resolveGazeganConfig(methodPart<GazeGANOverrides>(values, GAZEGAN_DEFAULTS)),
+        updates,
+      ),
+  });
 }

@@ -46,14 +46,17 @@
  * ```
  *
  * The whole task is `deno task train-pix2pix` (`train.ts`); importing this module registers the
- * refiner loader (G of a `twins` run) for `deno task eval-gaze --refiner RUN` and the paired
+ * refiner loader (G of a `twins` run) and the report's sections
+ * ({@link loadPix2PixReportSections}) for `deno task eval-gaze --refiner RUN`, and the paired
  * translator loader (G of any pix2pix run) for `deno task eval-pairs --refiner RUN`.
  *
  * @module
  */
 import { registerTranslatorLoader } from "../../eval/paired.ts";
 import { registerRefinerLoader } from "../../eval/refiner.ts";
+import { registerRunReportSections } from "../../report/run_report_sections.ts";
 import { loadPix2PixRefiner, loadPix2PixTranslator } from "./refiner.ts";
+import { loadPix2PixReportSections } from "./train.ts";
 
 export * from "./config.ts";
 export * from "./data.ts";
@@ -63,6 +66,8 @@ export * from "./task_config.ts";
 export * from "./train.ts";
 
 // `deno task eval-gaze --refiner RUN` and `eval-pairs --refiner RUN` import this module for
-// pix2pix runs and ask for these.
+// pix2pix runs and ask for these (eval-gaze also for the report's sections when it rewrites
+// RUN/report.html).
 registerRefinerLoader("pix2pix", (runDir) => loadPix2PixRefiner(runDir));
 registerTranslatorLoader("pix2pix", (runDir) => loadPix2PixTranslator(runDir));
+registerRunReportSections("pix2pix", (runDir) => loadPix2PixReportSections(runDir));

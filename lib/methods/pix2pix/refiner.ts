@@ -20,9 +20,14 @@ import { buildNetwork } from "../../nn/registry.ts";
 import { readCheckpoint } from "../../train/checkpoint.ts";
 import { readRunConfig, runPaths } from "../../train/run.ts";
 import { RunSeeds } from "../../train/seeds.ts";
-import { methodPart } from "../cyclegan/train.ts";
+import { methodPart } from "../cyclegan/load.ts";
 import type { ImageShape } from "../image_pool.ts";
-import { PIX2PIX_DEFAULTS, type Pix2PixOverrides, resolvePix2PixConfig } from "./config.ts";
+import {
+  PIX2PIX_DEFAULTS,
+  type Pix2PixConfig,
+  type Pix2PixOverrides,
+  resolvePix2PixConfig,
+} from "./config.ts";
 import {
   encodeMaps,
   inputArray,
@@ -96,6 +101,27 @@ export function pix2pixRefiner(
 
 let loads = 0;
 
+/** What {@link loadPix2PixGenerator} loaded. */
+export interface LoadedPix2PixGenerator {
+  /** G with the checkpoint's weights (the caller disposes it). */
+  G: Generator;
+  /** What G translates. */
+  input: Pix2PixInput;
+  /** The checkpoint's completed steps and file. */
+  step: number;
+  file: string;
+  /** The run's resolved pix2pix config. */
+  config: Pix2PixConfig;
+  /** The run's `config.json` values (data sets included). */
+  values: Record<string, unknown>;
+  /** Size of G's output images. */
+  shape: ImageShape;
+  /** Input channels of G. */
+  inChannels: number;
+  /** The checkpoint's JSON state (`Pix2PixCheckpointState` when written by the task). */
+  state: unknown;
+}
+
 /**
  * Rebuilds G of a pix2pix run (architecture from `RUN/config.json`, weights from the latest
  * checkpoint, or `checkpoint`), under a fresh namespace (`G_load<k>`), with its input settings.
@@ -105,7 +131,7 @@ let loads = 0;
 export async function loadPix2PixGenerator(
   runDir: string,
   options: { checkpoint?: string } = {},
-): Promise<{ G: Generator; input: Pix2PixInput; step: number; file: string }> {
+): Promise<LoadedPix2PixGenerator> {
   const saved = await readRunConfig(runDir);
   if (saved.method !== "pix2pix") {
     throw new Error(`${runDir}: a '${saved.method}' run, not a pix2pix run`);
@@ -137,7 +163,17 @@ export async function loadPix2PixGenerator(
     G.dispose();
     throw new Error(`${file}: G does not match ${runDir}/config.json: ${(e as Error).message}`);
   }
-  return { G, input: { pairs, mapEncoding }, step: ckpt.step, file };
+  return {
+    G,
+    input: { pairs, mapEncoding },
+    step: ckpt.step,
+    file,
+    config: cfg,
+    values,
+    shape,
+    inChannels: inCh,
+    state: ckpt.state,
+  };
 }
 
 /** The paired translator of a pix2pix run (`twins` or `maps`). */

@@ -17,7 +17,9 @@
  * 4. Evaluation (unless `--no-eval`): L1, PSNR and SSIM of G(x) against the twins of the
  *    held-out pairs (`RUN/paired_eval.json`, `lib/eval/paired.ts`); for `twins` also the gaze
  *    protocol with G as the refiner of the synthetic training set (`RUN/eval.json`).
- * 5. Report: `report.html` with the translation grid on held-out pairs and the paired metrics.
+ * 5. Report: `report.html` with the translation grid on held-out pairs and the paired metrics
+ *    ({@link pix2pixReportSections}; {@link loadPix2PixReportSections} rebuilds them from the run
+ *    folder for `eval-gaze`).
  *    If an evaluation fails after the training completed, the report is still written (the
  *    training sections, the paired metrics if made, a section naming the failure) and the error
  *    is then thrown.
@@ -38,21 +40,28 @@ import {
   PAIRED_EVAL_FILE,
   type PairedEvalFile,
   pairedRows,
+  readPairedEval,
   runPairedEval,
 } from "../../eval/paired.ts";
 import { quantiseImages } from "../../eval/refiner.ts";
 import type { Report } from "../../report/report.ts";
-import { comparisonGrid, type RunReportSection, writeRunReport } from "../../report/run_report.ts";
+import {
+  comparisonGrid,
+  type RunReportSection,
+  runReportTitle,
+  writeRunReport,
+} from "../../report/run_report.ts";
+import type { MethodReportSections } from "../../report/run_report_sections.ts";
 import { parseRunArgs } from "../../train/args.ts";
 import { type Checkpoint, CheckpointError, restoreCheckpoint } from "../../train/checkpoint.ts";
 import { resolveConfig } from "../../train/config.ts";
 import { runTraining } from "../../train/loop.ts";
-import { writeSampleGrid } from "../../train/run.ts";
+import { runPaths, writeSampleGrid } from "../../train/run.ts";
 import { checkScheduleCoversSteps } from "../../train/schedule.ts";
 import { type RunSession, startRun } from "../../train/session.ts";
 import { SetupError } from "../../util/cli.ts";
 import { canonicalPath } from "../../util/fs.ts";
-import { methodPart } from "../cyclegan/train.ts";
+import { methodPart } from "../cyclegan/load.ts";
 import type { ImageShape } from "../image_pool.ts";
 import { checkSimganData, type SimGANDataDirs, simganDataDirs } from "../simgan/data.ts";
 import { DIFF_GAIN, rowsToTiles, type SampleRow, splitImages } from "../simgan/samples.ts";
@@ -63,7 +72,7 @@ import {
   SAMPLE_COUNT,
   type TrainSimGANOptions,
 } from "../simgan/train.ts";
-import { PIX2PIX_DEFAULTS, type Pix2PixOverrides } from "./config.ts";
+import { PIX2PIX_DEFAULTS, type Pix2PixConfig, type Pix2PixOverrides } from "./config.ts";
 import {
   checkPairedSet,
   inputEncoder,
@@ -74,7 +83,7 @@ import {
   readPairs,
 } from "./data.ts";
 import { Pix2Pix, type Pix2PixExtraState } from "./model.ts";
-import { pix2pixRefiner, pix2pixTranslator } from "./refiner.ts";
+import { loadPix2PixGenerator, pix2pixRefiner, pix2pixTranslator } from "./refiner.ts";
 import { expandPix2PixArgs, PIX2PIX_CONFIG, type Pix2PixTaskConfig } from "./task_config.ts";
 
 /** Options of {@link trainPix2Pix} (SimGAN's task options). */
@@ -294,15 +303,27 @@ export function pickPairSamples(stream: PairStream, pairs: Pairs, n: number): Pa
   };
 }
 
-/** Reads the first `n` pairs of a paired set as {@link PairSamples}. */
-async function readPairSamples(
+/**
+ * Reads the first `n` pairs of a paired set as {@link PairSamples} (the same as
+ * {@link pickPairSamples} of a stream over the whole set).
+ *
+ * @param flag names the set in errors (default `--pairedTest`).
+ */
+export async function readPairSamples(
   dir: string,
   pairs: Pairs,
   encoding: MapEncoding,
   n: number,
+  flag = "--pairedTest",
 ): Promise<PairSamples> {
-  const data = await readPairs(dir, pairs, "--pairedTest", { limit: n });
+  const data = await readPairs(dir, pairs, flag, { limit: n });
   return pickPairSamples(new PairStream(data, inputEncoder(pairs, encoding), 0), pairs, n);
+}
+
+/** G at test time, as {@link translationRows} uses it (`Pix2Pix` is one). */
+export interface Pix2PixTranslate {
+  /** G(x) with dropout masks of `noiseKey`; the caller disposes the result. */
+  translate(x: tf.Tensor4D, noiseKey?: string | number): tf.Tensor4D;
 }
 
 /**
@@ -310,7 +331,7 @@ async function readPairSamples(
  * `samples`, the same at every step. Leaks no tensors.
  */
 export async function translationRows(
-  gan: Pix2Pix,
+  gan: Pix2PixTranslate,
   samples: PairSamples,
   labels: { input: string },
 ): Promise<SampleRow[]> {
@@ -345,15 +366,30 @@ export async function translationRows(
 
 /** How a pix2pix model was trained, for the report. */
 export function describePix2Pix(gan: Pix2Pix, pairs: Pairs, encoding: MapEncoding): string {
-  const c = gan.config, g = c.generator, d = c.discriminator;
-  const { updatesG, updatesD } = gan.extraState();
+  return describePix2PixConfig(gan.config, {
+    pairs,
+    encoding,
+    inChannels: gan.inChannels,
+    updates: gan.extraState(),
+  });
+}
+
+/** How a pix2pix model was trained, for the report, from its config, input and counters. */
+export function describePix2PixConfig(
+  c: Pix2PixConfig,
+  info: { pairs: Pairs; encoding: MapEncoding; inChannels: number; updates: Pix2PixExtraState },
+): string {
+  const g = c.generator, d = c.discriminator;
+  const { pairs, encoding } = info;
+  const { updatesG, updatesD } = info.updates;
+  const trainsD = c.adversarial.weight > 0;
   const input = pairs === "twins"
     ? "synthetic renders (x) to their target-domain twins (y)"
-    : `semantic class maps (x, ${encoding} encoding, ${gan.inChannels} channels) to ` +
+    : `semantic class maps (x, ${encoding} encoding, ${info.inChannels} channels) to ` +
       `target-domain images (y)`;
   return `Pairs: ${input}. Objective: ${c.adversarial.weight} x cGAN (${c.adversarial.loss}) + ` +
     `${c.lambdaL1} x L1, D loss halved, one G then one D update per step` +
-    `${gan.trainsD ? "" : " (adversarial weight 0: D not trained)"}. G: ${
+    `${trainsD ? "" : " (adversarial weight 0: D not trained)"}. G: ${
       g.skips ? "U-Net" : "encoder-decoder"
     } of ${g.filters} first-level maps (cap ${g.maxFilters}, depth ${
       g.depth === 0 ? "auto" : g.depth
@@ -444,7 +480,7 @@ export async function trainPix2Pix(
       await s.commitResume();
     }
     const samples = pickPairSamples(stream, cfg.pairs, SAMPLE_COUNT);
-    const inputLabel = cfg.pairs === "twins" ? "synthetic x" : "map x";
+    const inputLabel = pix2pixInputLabel(cfg.pairs);
 
     const result = await runTraining({
       ...loopSettings(s, options, print),
@@ -511,26 +547,21 @@ export async function trainPix2Pix(
     }
     const step = result.step;
     const sections: RunReportSection[] = [
-      {
-        heading: "pix2pix translation",
-        build: async (report: Report) => {
-          const rows = await translationRows(gan, shown, { input: inputLabel });
-          await comparisonGrid(report, rows, {
-            shape: [shape.height, shape.width, shape.channels],
-            caption: `The final G (step ${step}) on the first ${rows[1].images.length} ${
-              heldOut ? "held-out" : "training"
-            } pairs`,
-          });
-          report.paragraph(describePix2Pix(gan, cfg.pairs, cfg.mapEncoding));
+      ...pix2pixReportSections(
+        {
+          translate: (x, key) => gan.translate(x, key),
+          description: describePix2Pix(gan, cfg.pairs, cfg.mapEncoding),
+          step,
         },
-      },
-      ...(paired ? [pairedSection(paired)] : []),
+        shown,
+        { pairs: cfg.pairs, heldOut, paired },
+      ),
       ...(failure ? [evaluationFailedSection(failure.what, failure.error, step, runDir)] : []),
     ];
     let path: string;
     try {
       path = (await writeRunReport(runDir, {
-        title: `pix2pix (${cfg.pairs}) run ${runDir.replace(/^.*\//, "")}`,
+        title: runReportTitle(`pix2pix (${cfg.pairs})`, runDir),
         extraSections: sections,
       })).path;
     } catch (e) {
@@ -550,6 +581,122 @@ export async function trainPix2Pix(
     };
   } finally {
     gan.dispose();
+  }
+}
+
+/** The label of the input row of the translation grids: `synthetic x` or `map x`. */
+export function pix2pixInputLabel(pairs: Pairs): string {
+  return pairs === "twins" ? "synthetic x" : "map x";
+}
+
+/** What pix2pix's report sections show of a model. */
+export interface Pix2PixReportModel extends Pix2PixTranslate {
+  /** The paragraph on how G was trained ({@link describePix2PixConfig}). */
+  description: string;
+  /** Completed training steps (the caption's step). */
+  step: number;
+}
+
+/**
+ * The run report's pix2pix sections: "pix2pix translation" (x | G(x) | y | |G(x) - y| on the
+ * shown pairs, and the description) and, when given, "Paired metrics" (the table of a paired
+ * evaluation, or why `paired_eval.json` could not be read). Leak no tensors.
+ *
+ * @param model G at test time, the description and the step.
+ * @param shown the pairs shown (the first held-out pairs, else the first training pairs).
+ * @param options the task, whether `shown` is held out, and the paired evaluation.
+ */
+export function pix2pixReportSections(
+  model: Pix2PixReportModel,
+  shown: PairSamples,
+  options: { pairs: Pairs; heldOut: boolean; paired?: PairedEvalFile | Error },
+): RunReportSection[] {
+  const { shape } = shown;
+  const { paired } = options;
+  return [
+    {
+      heading: "pix2pix translation",
+      build: async (report: Report) => {
+        const rows = await translationRows(model, shown, {
+          input: pix2pixInputLabel(options.pairs),
+        });
+        await comparisonGrid(report, rows, {
+          shape: [shape.height, shape.width, shape.channels],
+          caption: `The final G (step ${model.step}) on the first ${rows[1].images.length} ${
+            options.heldOut ? "held-out" : "training"
+          } pairs`,
+        });
+        report.paragraph(model.description);
+      },
+    },
+    ...(paired instanceof Error
+      ? [{
+        heading: "Paired metrics",
+        build: (report: Report) =>
+          void report.paragraph(`${PAIRED_EVAL_FILE} could not be read: ${paired.message}`),
+      }]
+      : paired
+      ? [pairedSection(paired)]
+      : []),
+  ];
+}
+
+/**
+ * pix2pix's report sections of a run folder, as `train-pix2pix` wrote them: G from the latest
+ * checkpoint (its step and counters too), the first pairs of the run's held-out paired set
+ * (else of its training set), and the paired metrics of `RUN/paired_eval.json` when there is
+ * one. `dispose` releases G. ("Evaluation failed", written after a failed evaluation, is not
+ * rebuilt.)
+ *
+ * @throws when the run is not a pix2pix run, or its checkpoint or paired sets cannot be read.
+ */
+export async function loadPix2PixReportSections(runDir: string): Promise<MethodReportSections> {
+  const loaded = await loadPix2PixGenerator(runDir);
+  const G = loaded.G;
+  try {
+    const { pairs, mapEncoding } = loaded.input;
+    const dirs = pix2pixDataDirs(loaded.values as unknown as Pix2PixTaskConfig);
+    const heldOut = dirs.pairedTest !== undefined;
+    const shown = heldOut
+      ? await readPairSamples(dirs.pairedTest!, pairs, mapEncoding, SAMPLE_COUNT)
+      : await readPairSamples(dirs.paired, pairs, mapEncoding, SAMPLE_COUNT, "--paired");
+    if (sizeOf(shown.shape) !== sizeOf(loaded.shape)) {
+      throw new Error(
+        `${loaded.file}: G was trained on ${sizeOf(loaded.shape)} images, but ${
+          dirs.pairedTest ?? dirs.paired
+        } now holds ${sizeOf(shown.shape)} images`,
+      );
+    }
+    const counters = (loaded.state as { pix2pix?: Pix2PixExtraState } | null)?.pix2pix;
+    if (!counters) throw new Error(`${loaded.file}: no pix2pix state ('state.pix2pix')`);
+    const file = `${runPaths(runDir).dir}/${PAIRED_EVAL_FILE}`;
+    const paired = await Deno.stat(file).then(() => true, () => false)
+      ? await readPairedEval(file).catch((e: unknown) =>
+        e instanceof Error ? e : new Error(String(e))
+      )
+      : undefined;
+    const sections = pix2pixReportSections(
+      {
+        translate: (x, key) => tf.tidy(() => G.apply(x, { training: false, noiseKey: key })),
+        description: describePix2PixConfig(loaded.config, {
+          pairs,
+          encoding: mapEncoding,
+          inChannels: loaded.inChannels,
+          updates: counters,
+        }),
+        step: loaded.step,
+      },
+      shown,
+      { pairs, heldOut, paired },
+    );
+    return {
+      title: runReportTitle(`pix2pix (${pairs})`, runDir),
+      sections,
+      dispose: () => G.dispose(),
+    };
+  } catch (e) {
+    G.dispose();
+    throw e;
   }
 }
 

@@ -154,3 +154,41 @@ export async function readTrainingImages(
   }
   return { synthetic: syn.images, target: tgt.images, shape: syn.shape };
 }
+
+/** The first `n` images (fewer when the set has fewer) of a data set as bytes, in file order. */
+async function readFirstImages(
+  dir: string,
+  n: number,
+): Promise<{ images: Uint8Array; shape: ImageShape }> {
+  const ds = await Dataset.open(dir);
+  try {
+    const k = Math.min(n, ds.count);
+    const indices = Array.from({ length: k }, (_, i) => i);
+    const images = (await ds.readIndices("images", indices)) as Uint8Array;
+    return { images, shape: { height: ds.height, width: ds.width, channels: ds.channels } };
+  } finally {
+    ds.close();
+  }
+}
+
+/**
+ * The first `n` images of the source and of the training target, as {@link readTrainingImages}
+ * reads them but without the rest of the sets: what `pickSamples` takes for the sample grids and
+ * the report, so a report rebuilt from a run folder shows the images training showed.
+ *
+ * @throws {SetupError} when the two sets' image sizes differ.
+ */
+export async function readFirstTrainingImages(
+  dirs: Pick<SimGANDataDirs, "source" | "trainTarget">,
+  n: number,
+): Promise<{ synthetic: Uint8Array; target: Uint8Array; shape: ImageShape }> {
+  const syn = await readFirstImages(dirs.source, n);
+  const tgt = await readFirstImages(dirs.trainTarget, n);
+  if (sizeOf(syn.shape) !== sizeOf(tgt.shape)) {
+    throw new SetupError(
+      `${dirs.trainTarget}: images are ${sizeOf(tgt.shape)} but ${dirs.source}'s are ` +
+        `${sizeOf(syn.shape)}`,
+    );
+  }
+  return { synthetic: syn.images, target: tgt.images, shape: syn.shape };
+}

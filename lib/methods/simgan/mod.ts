@@ -69,23 +69,29 @@
  *
  * The whole task (data, training, evaluation, report) is {@link trainSimGAN} (`train.ts`,
  * `deno task train-simgan`); importing this module registers SimGAN's refiner loader
- * ({@link loadSimganRefiner}) for `deno task eval-gaze --refiner RUN`.
+ * ({@link loadSimganRefiner}) and report section ({@link loadSimganReportSections}) for
+ * `deno task eval-gaze --refiner RUN`.
  *
  * @module
  */
 import { registerRefinerLoader } from "../../eval/refiner.ts";
+import { registerRunReportSections } from "../../report/run_report_sections.ts";
 import { loadSimganRefiner } from "./refiner.ts";
+import { loadSimganReportSections } from "./report.ts";
 
 export * from "./config.ts";
 export * from "./data.ts";
 export * from "./load.ts";
 export * from "./model.ts";
 export * from "./refiner.ts";
+export * from "./report.ts";
 export * from "./samples.ts";
 export * from "./source.ts";
 export * from "./task_config.ts";
 export * from "./train.ts";
 export { assertFinite, updateWithValues } from "./steps.ts";
 
-// `deno task eval-gaze --refiner RUN` imports this module for SimGAN runs and asks for this.
+// `deno task eval-gaze --refiner RUN` imports this module for SimGAN runs and asks for these:
+// the refiner to evaluate, and the report's SimGAN section when it rewrites RUN/report.html.
 registerRefinerLoader("simgan", (runDir) => loadSimganRefiner(runDir));
+registerRunReportSections("simgan", (runDir) => loadSimganReportSections(runDir));

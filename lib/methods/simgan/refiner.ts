@@ -15,7 +15,12 @@ import { buildNetwork } from "../../nn/registry.ts";
 import { readCheckpoint } from "../../train/checkpoint.ts";
 import { readRunConfig, runPaths } from "../../train/run.ts";
 import type { ImageShape } from "../image_pool.ts";
-import { resolveSimganConfig, SIMGAN_DEFAULTS, type SimGANOverrides } from "./config.ts";
+import {
+  resolveSimganConfig,
+  SIMGAN_DEFAULTS,
+  type SimGANConfig,
+  type SimGANOverrides,
+} from "./config.ts";
 
 /** Images per `refine` call of the refiners made here. */
 export const REFINE_BATCH = 256;
@@ -55,17 +60,32 @@ export function simganPart(values: Record<string, unknown>): SimGANOverrides {
   return out as SimGANOverrides;
 }
 
+/** What {@link loadSimganRefinerNetwork} loaded. */
+export interface LoadedSimganRefiner {
+  /** R with the checkpoint's weights (the caller disposes it). */
+  R: Network<SimganRefinerConfig, tf.Tensor4D>;
+  /** The run's resolved SimGAN config. */
+  config: SimGANConfig;
+  /** The run's `config.json` values (data sets included). */
+  values: Record<string, unknown>;
+  /** The checkpoint file and its completed steps. */
+  file: string;
+  step: number;
+  /** The checkpoint's JSON state (`SimGANCheckpointState` when written by `train-simgan`). */
+  state: unknown;
+}
+
 /**
- * Rebuilds the refiner R of a SimGAN run: its architecture from `RUN/config.json`, its weights
- * from `RUN/checkpoints/latest.safetensors` (or `checkpoint`). Each call builds R under a fresh
- * variable namespace (`R_load<k>`), so it can live beside a training model.
+ * Rebuilds the refiner network R of a SimGAN run: its architecture from `RUN/config.json`, its
+ * weights from `RUN/checkpoints/latest.safetensors` (or `checkpoint`). Each call builds R under a
+ * fresh variable namespace (`R_load<k>`), so it can live beside a training model.
  *
  * @throws when the run is not a SimGAN run, has no checkpoint, or the weights do not fit.
  */
-export async function loadSimganRefiner(
+export async function loadSimganRefinerNetwork(
   runDir: string,
   options: { checkpoint?: string } = {},
-): Promise<Refiner> {
+): Promise<LoadedSimganRefiner> {
   const saved = await readRunConfig(runDir);
   if (saved.method !== "simgan") {
     throw new Error(`${runDir}: a '${saved.method}' run, not a SimGAN run`);
@@ -90,9 +110,23 @@ export async function loadSimganRefiner(
       `${file}: the refiner R does not match ${runDir}/config.json: ${(e as Error).message}`,
     );
   }
+  return { R, config, values: saved.values, file, step: ckpt.step, state: ckpt.state };
+}
+
+/**
+ * The evaluation's refiner of a SimGAN run: R from {@link loadSimganRefinerNetwork}, released by
+ * the refiner's `dispose`.
+ *
+ * @throws when the run is not a SimGAN run, has no checkpoint, or the weights do not fit.
+ */
+export async function loadSimganRefiner(
+  runDir: string,
+  options: { checkpoint?: string } = {},
+): Promise<Refiner> {
+  const { R, file, step } = await loadSimganRefinerNetwork(runDir, options);
   return simganRefiner(R, {
     name: "SimGAN",
-    source: { checkpoint: file, step: ckpt.step },
+    source: { checkpoint: file, step },
     dispose: () => R.dispose(),
   });
 }

@@ -10,6 +10,9 @@ import { quantiseImages } from "../../eval/refiner.ts";
 import type { PixelImage } from "../../image/grid.ts";
 import type { ImageShape } from "../image_pool.ts";
 
+/** Images per row of the sample grids (and of the report's grids). */
+export const SAMPLE_COUNT = 8;
+
 /** Gain of the difference row: |R(x) - x| in gray levels, times this (clipped to 255). */
 export const DIFF_GAIN = 4;
 

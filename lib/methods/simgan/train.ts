@@ -14,7 +14,8 @@
  * 4. Evaluation (`lib/eval/protocol.ts`, unless `--no-eval`): the protocol with the live R,
  *    estimator settings from `eval.*`, the (a)/(c) estimator cache shared by runs
  *    (`eval.cache`), realism against `--real` when given. Writes `eval.json` and `refined/`.
- * 5. Report: `report.html` with SimGAN's refinement grid, path printed on stdout.
+ * 5. Report: `report.html` with SimGAN's refinement grid (`report.ts`, which also rebuilds it from
+ *    the run folder for `eval-gaze`), path printed on stdout.
  *
  * psi `features` needs a frozen gaze estimator: `--psi.estimator FILE`, or, when none is given,
  * the protocol's estimator (a) (trained on `--source` with the `eval.*` settings, taken from or
@@ -34,8 +35,7 @@ import { obtainEstimator } from "../../eval/estimator_cache.ts";
 import { type ProtocolData, runGazeProtocol } from "../../eval/protocol.ts";
 import type { Refiner } from "../../eval/refiner.ts";
 import { type Estimator, loadEstimator, saveEstimator } from "../../gaze/estimator.ts";
-import type { Report } from "../../report/report.ts";
-import { comparisonGrid, writeRunReport } from "../../report/run_report.ts";
+import { runReportTitle, writeRunReport } from "../../report/run_report.ts";
 import { parseRunArgs } from "../../train/args.ts";
 import { type Checkpoint, CheckpointError, restoreCheckpoint } from "../../train/checkpoint.ts";
 import { type LoopSettings, resolveConfig } from "../../train/config.ts";
@@ -47,18 +47,19 @@ import type { ImageShape } from "../image_pool.ts";
 import { SimGAN, type SimGANExtraState } from "./model.ts";
 import { checkSimganData, readTrainingImages, simganDataDirs } from "./data.ts";
 import { simganPart, simganRefiner } from "./refiner.ts";
+import { simganReportSections } from "./report.ts";
 import {
   pickSamples,
   refinementRows,
   rowsToTiles,
-  type SampleImages,
+  SAMPLE_COUNT,
   type SampleRow,
 } from "./samples.ts";
 import { ImageStream, streamSource, type StreamState } from "./source.ts";
 import { expandSimganArgs, SIMGAN_CONFIG, type SimGANTaskConfig } from "./task_config.ts";
 
-/** Images per row of the sample grids. */
-export const SAMPLE_COUNT = 8;
+// images per row of the sample grids (defined beside the grids, in samples.ts)
+export { SAMPLE_COUNT };
 
 /**
  * Step checkpoints kept besides `latest` (each holds the history buffer: 28 MB at the quick
@@ -359,41 +360,6 @@ function psiEstimator(
   });
 }
 
-/** The report's SimGAN section: the refinement grid and how the run was trained. */
-function refinementSection(
-  gan: SimGAN,
-  samples: SampleImages,
-  info: { realTarget: boolean; step: number },
-): { heading: string; build: (r: Report) => Promise<void> } {
-  return {
-    heading: "SimGAN refinement",
-    build: async (report: Report) => {
-      const rows = await refinementRows((x) => gan.refine(x), samples, {
-        target: info.realTarget ? "real images (training target)" : "target training images",
-      });
-      const { shape } = samples;
-      await comparisonGrid(report, rows.map((r) => ({ label: r.label, images: r.images })), {
-        shape: [shape.height, shape.width, shape.channels],
-        caption: `The final refiner (step ${info.step}) on the first ${
-          rows[0].images.length
-        } synthetic training images`,
-      });
-      const c = gan.config;
-      const { state } = gan.extraState();
-      report.paragraph(
-        `Refiner loss L_R = L_local(D(R(x)), real) + lambda * |psi(R(x)) - psi(x)|_1 with ` +
-          `lambda = ${c.lambda} (${c.reduction} over patches and pixels), psi = ${c.psi.name}. ` +
-          `Schedule: ${c.pretrainRefinerSteps} steps of refiner pretraining, ` +
-          `${c.pretrainDiscriminatorSteps} of discriminator pretraining, then K_g = ${c.kG} ` +
-          `refiner and K_d = ${c.kD} discriminator updates per step (batch ${c.batchSize}; D sees ` +
-          `half real, a quarter current refined, a quarter from the history buffer). ` +
-          `Updates: ${state.updatesR} of R, ${state.updatesD} of D; history buffer ` +
-          `${gan.history.size} of ${c.bufferSize} images.`,
-      );
-    },
-  };
-}
-
 /**
  * Runs `train-simgan` for `argv` (see the module documentation).
  *
@@ -492,11 +458,20 @@ export async function trainSimGAN(
       evalResult = await evaluateRun(s, refiner, { data: dirs.protocol, print, command });
       output(formatEvalSummary(evalResult));
     }
+    const { state } = gan.extraState();
     const { path } = await writeRunReport(s.run.paths.dir, {
-      title: `SimGAN run ${s.run.paths.dir.replace(/^.*\//, "")}`,
-      extraSections: [
-        refinementSection(gan, samples, { realTarget: dirs.trainTargetIsReal, step: result.step }),
-      ],
+      title: runReportTitle("SimGAN", s.run.paths.dir),
+      extraSections: simganReportSections(
+        {
+          refine: (x) => gan.refine(x),
+          config: gan.config,
+          updates: state,
+          historySize: gan.history.size,
+          step: result.step,
+        },
+        samples,
+        { realTarget: dirs.trainTargetIsReal },
+      ),
     });
     output(`report: ${path}`);
     return {
