@@ -168,19 +168,63 @@ export interface DomainGapResult {
   created_by: string;
 }
 
-/** The directory name of one of the measurement's data sets inside `dataDir`. */
-export function gapDatasetDir(
-  dataDir: string,
-  spec: { domain: DomainName; split: "train" | "test"; n: number; seed: number },
-): string {
-  return `${dataDir.replace(/\/+$/, "")}/gap-${spec.domain}-${spec.split}-n${spec.n}-s${spec.seed}`;
+/**
+ * What a data set of {@link ensureGapDataset} is: domain, split, count, data seed and image size
+ * (`height`, `width`, `channels`; {@link GAP_IMAGE_SIZE}, 36x60 gray, when left out).
+ */
+export interface GapDatasetSpec {
+  domain: DomainName;
+  split: "train" | "test";
+  n: number;
+  seed: number;
+  /** Image height (default 36). */
+  height?: number;
+  /** Image width (default 60). */
+  width?: number;
+  /** 1 = gray (default), 3 = RGB. */
+  channels?: 1 | 3;
+}
+
+/** The image size of the measurement's data sets, and of a {@link GapDatasetSpec} without one. */
+export const GAP_IMAGE_SIZE = { height: 36, width: 60, channels: 1 } as const;
+
+/** The image size of `spec`, {@link GAP_IMAGE_SIZE} filling in what it leaves out. */
+export function gapImageSize(
+  spec: Pick<GapDatasetSpec, "height" | "width" | "channels">,
+): { height: number; width: number; channels: 1 | 3 } {
+  return {
+    height: spec.height ?? GAP_IMAGE_SIZE.height,
+    width: spec.width ?? GAP_IMAGE_SIZE.width,
+    channels: spec.channels ?? GAP_IMAGE_SIZE.channels,
+  };
+}
+
+/**
+ * The directory name of a data set of `spec` inside `dataDir`:
+ * `gap-<domain>-<split>-n<N>-s<seed>` for 36x60x1 images (the names the sets have always had),
+ * with `-<H>x<W>x<C>` appended for any other size.
+ *
+ * @example
+ * ```ts
+ * import { gapDatasetDir } from "./gap.ts";
+ * const spec = { domain: "real", split: "test", n: 1000, seed: 0 } as const;
+ * console.log(gapDatasetDir("data/generated", spec)); // data/generated/gap-real-test-n1000-s0
+ * console.log(gapDatasetDir("data/generated", { ...spec, height: 128, width: 128, channels: 3 }));
+ * // data/generated/gap-real-test-n1000-s0-128x128x3
+ * ```
+ */
+export function gapDatasetDir(dataDir: string, spec: GapDatasetSpec): string {
+  const { height, width, channels } = gapImageSize(spec);
+  const plain = height === GAP_IMAGE_SIZE.height && width === GAP_IMAGE_SIZE.width &&
+    channels === GAP_IMAGE_SIZE.channels;
+  const name = `gap-${spec.domain}-${spec.split}-n${spec.n}-s${spec.seed}` +
+    (plain ? "" : `-${height}x${width}x${channels}`);
+  return `${dataDir.replace(/\/+$/, "")}/${name}`;
 }
 
 /** Why an existing data set does not match the wanted one, or `undefined` when it matches. */
-async function mismatch(
-  dir: string,
-  want: { domain: DomainName; split: string; n: number; seed: number },
-): Promise<string | undefined> {
+async function mismatch(dir: string, want: GapDatasetSpec): Promise<string | undefined> {
+  const size = gapImageSize(want);
   let meta: Partial<DatasetMeta>;
   try {
     meta = JSON.parse(await Deno.readTextFile(`${dir}/meta.json`));
@@ -194,9 +238,9 @@ async function mismatch(
     ["split", meta.split, want.split],
     ["seed", meta.seed, want.seed],
     ["count", meta.count, want.n],
-    ["height", meta.height, 36],
-    ["width", meta.width, 60],
-    ["channels", meta.channels, 1],
+    ["height", meta.height, size.height],
+    ["width", meta.width, size.width],
+    ["channels", meta.channels, size.channels],
   ];
   for (const [name, got, expected] of checks) {
     if (got !== expected) return `${name} is ${JSON.stringify(got)}, wanted ${expected}`;
@@ -211,15 +255,17 @@ async function mismatch(
 }
 
 /**
- * Makes sure a 36x60 gray data set of `(domain, split, n, seed)` exists at `dir`: reuses it
- * when its `meta.json` matches and its files open, else (re)generates it with `makeDataset`
- * (an existing mismatched one is replaced only once the new one is complete).
+ * Makes sure a data set of `spec` (domain, split, count, seed and image size, 36x60 gray unless
+ * `spec` gives another) exists at `dir`: reuses it when its `meta.json` matches (format,
+ * generator version, domain, split, seed, count, height, width, channels) and its files open,
+ * else (re)generates it with `makeDataset` at the spec's size (an existing mismatched one, e.g.
+ * one of another image size, is replaced only once the new one is complete).
  *
  * @returns whether it was reused, and why an existing one was not.
  */
 export async function ensureGapDataset(
   dir: string,
-  spec: { domain: DomainName; split: "train" | "test"; n: number; seed: number },
+  spec: GapDatasetSpec,
   options: { quiet?: boolean; log?: (line: string) => void; command?: string } = {},
 ): Promise<{ reused: boolean; replaced?: string }> {
   const log = options.log ?? ((line: string) => console.error(line));
@@ -242,6 +288,7 @@ export async function ensureGapDataset(
     n: spec.n,
     seed: spec.seed,
     split: spec.split,
+    ...gapImageSize(spec),
     force: replaced !== undefined,
     createdBy: options.command ?? "ensureGapDataset()",
     onProgress: (done) => bar.update(done),

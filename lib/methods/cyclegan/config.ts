@@ -120,6 +120,8 @@ export type CycleGANPreset = CycleGANOverrides & { steps: number };
  *   4 images a step), 600 steps: 400 constant, 200 decaying. 0.4 s a step on an idle machine,
  *   about 1 s with the cores shared: 4-10 minutes.
  * - `paper`: the paper's networks at 128x128 colour, batch 1, 100k + 100k steps; weeks on CPU.
+ *   The task's `paper` preset trains on the 128x128x3 default data sets
+ *   (`data/generated/gap-*-128x128x3`, `task_config.ts`).
  */
 export const CYCLEGAN_PRESETS: {
   smoke: CycleGANPreset;

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { DEFAULT_DATA_BY_SIZE, type DefaultDataSize } from "../../data/defaults.ts";
 import {
   type ConfigSpec,
   defineConfig,
@@ -69,7 +70,28 @@ function sharedFields(): Record<string, unknown> {
   return out;
 }
 
-/** Loop and evaluation settings of the presets (as `train-simgan`'s). */
+/**
+ * The image size of the default data sets each preset trains and evaluates on: the paper's
+ * 128x128 colour images for `paper`, the project's 36x60 gray eyes for the others.
+ */
+export const CYCLE_PRESET_DATA_SIZES: Readonly<
+  Record<"smoke" | "quick" | "paper", DefaultDataSize>
+> = { smoke: "36x60x1", quick: "36x60x1", paper: "128x128x3" };
+
+/**
+ * The data sets of a preset: `source` and `target` are the default synthetic and target
+ * training sets of the preset's size ({@link CYCLE_PRESET_DATA_SIZES}); their test sets follow
+ * from them (`simganDataDirs`), and all four are rendered on demand. Empty for the 36x60x1
+ * presets, whose defaults these are already.
+ */
+function presetData(name: "smoke" | "quick" | "paper"): Record<string, unknown> {
+  const size = CYCLE_PRESET_DATA_SIZES[name];
+  if (size === "36x60x1") return {};
+  const dirs = DEFAULT_DATA_BY_SIZE[size];
+  return { source: dirs.synthetic, target: dirs.targetTrain };
+}
+
+/** Loop, data and evaluation settings of the presets (as `train-simgan`'s, but the data). */
 function presetExtras(name: "smoke" | "quick" | "paper"): Record<string, unknown> {
   const p = SIMGAN_TASK_PRESETS[name] as Record<string, unknown>;
   const out: Record<string, unknown> = {};
@@ -78,7 +100,7 @@ function presetExtras(name: "smoke" | "quick" | "paper"): Record<string, unknown
   }
   if (name === "smoke") Object.assign(out, { sampleEvery: 2, checkpointEvery: 2 });
   if (name === "quick") Object.assign(out, { sampleEvery: 50, checkpointEvery: 100 });
-  return out;
+  return { ...out, ...presetData(name) };
 }
 
 /**
@@ -111,7 +133,8 @@ export function cycleTaskSpec<C extends object>(spec: {
  * The harness's declaration of `train-cyclegan`'s config. Presets: CycleGAN's
  * ({@link CYCLEGAN_PRESETS}) with `train-simgan`'s loop and evaluation settings (`smoke`:
  * seconds, tiny evaluation; `quick`, the default: 600 steps, 4-10 minutes of training, then the
- * protocol with its defaults; `paper`: weeks on CPU).
+ * protocol with its defaults; `paper`: weeks on CPU, on the 128x128 colour default data sets,
+ * `data/generated/gap-*-128x128x3`, rendered when missing).
  */
 export const CYCLEGAN_CONFIG: ConfigSpec<CycleGANTaskConfig> = cycleTaskSpec<CycleGANTaskConfig>({
   name: "cyclegan",

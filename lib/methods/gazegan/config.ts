@@ -72,7 +72,8 @@ export type GazeGANPreset = GazeGANOverrides & { steps: number };
  * - `smoke`: seconds; tests and CI.
  * - `quick`: 36x60x1, c7s1-16 / 3 blocks / `resize_conv` ups, 34x34 PatchGAN of 16 maps,
  *   batch 4, Adam 5e-4, 400 + 200 steps: 4-10 minutes (0.4-1 s a step, idle to loaded).
- * - `paper`: the paper's networks at 128x128 colour, batch 1, 100k + 100k steps.
+ * - `paper`: the paper's networks at 128x128 colour, batch 1, 100k + 100k steps; the task's
+ *   `paper` preset trains on the 128x128x3 default data sets (`cycleTaskSpec`).
  */
 export const GAZEGAN_PRESETS: { smoke: GazeGANPreset; quick: GazeGANPreset; paper: GazeGANPreset } =
   {

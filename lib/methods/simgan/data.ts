@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { DEFAULT_DATA, defaultDataRole, ensureDefaultData } from "../../data/defaults.ts";
+import { DEFAULT_DATA_BY_SIZE, defaultDataSet, ensureDefaultData } from "../../data/defaults.ts";
 import { Dataset } from "../../data/dataset.ts";
 import type { ProtocolData } from "../../eval/protocol.ts";
 import { SetupError } from "../../util/cli.ts";
@@ -41,8 +41,9 @@ type DataConfig = Pick<
 
 /**
  * Resolves the roles of a config's data fields (see the module documentation): `targetTest` ""
- * is the default target test set when `target` is the default one; `syntheticTest` "" is the
- * default synthetic test set when `source` is the default one, else none ("none": none).
+ * is the default target test set when `target` is a default target training set (of the same
+ * image size: `...-128x128x3` for the 128x128 colour one); `syntheticTest` "" is the default
+ * synthetic test set of `source`'s size when `source` is a default one, else none ("none": none).
  *
  * @throws {SetupError} when the evaluation is on and no target test set can be named.
  */
@@ -56,18 +57,20 @@ export function simganDataDirs(config: DataConfig): SimGANDataDirs {
   if (!config.eval.enabled) return dirs;
   let targetTest = config.targetTest;
   if (targetTest === "") {
-    if (defaultDataRole(config.target) !== "targetTrain") {
+    const target = defaultDataSet(config.target);
+    if (target?.role !== "targetTrain") {
       throw new SetupError(
         `the evaluation needs a labelled target test set: give --targetTest DIR (with ` +
           `--target ${config.target}), or skip the evaluation with --no-eval`,
       );
     }
-    targetTest = DEFAULT_DATA.targetTest;
+    targetTest = DEFAULT_DATA_BY_SIZE[target.size].targetTest;
   }
   let syntheticTest: string | undefined = config.syntheticTest;
   if (syntheticTest === "") {
-    syntheticTest = defaultDataRole(config.source) === "synthetic"
-      ? DEFAULT_DATA.syntheticTest
+    const source = defaultDataSet(config.source);
+    syntheticTest = source?.role === "synthetic"
+      ? DEFAULT_DATA_BY_SIZE[source.size].syntheticTest
       : undefined;
   } else if (syntheticTest === "none") syntheticTest = undefined;
   dirs.protocol = {

@@ -133,15 +133,15 @@ export const SIMGAN_CONFIG: ConfigSpec<SimGANTaskConfig> = defineConfig<SimGANTa
   fields: {
     ...LOOP_FIELDS,
     ...SIMGAN_FIELDS,
-    source: { doc: "labelled synthetic training set (rendered when it is the default)" },
+    source: { doc: "labelled synthetic training set (rendered when it is a default set)" },
     target: { doc: "labelled target training set; training reads its images only" },
     targetTest: {
       doc: "labelled target test set for the evaluation ('' = the default one when --target " +
-        "is the default)",
+        "is a default set, of its image size)",
     },
     syntheticTest: {
       doc: "held-out synthetic set for label preservation ('' = the default one when " +
-        "--source is the default; 'none' = none)",
+        "--source is a default set, of its image size; 'none' = none)",
     },
     real: {
       doc: "unlabelled real images (same size): the target domain of training instead of " +
