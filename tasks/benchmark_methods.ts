@@ -26,7 +26,7 @@ import { writeJsonAtomic, writeTextAtomic } from "../lib/util/fs.ts";
 
 const USAGE = `Usage: deno task benchmark-methods [--preset quick] [--seeds 3 | --seeds 0,1,2]
        [--methods ${benchmarkMethods().map((m) => m.key).join(",")}] [--runs DIR] [--out DIR]
-       [--backend NAME] [--dry-run] [--quiet]
+       [--backend NAME] [--dry-run] [--no-train] [--quiet]
 
 Trains and evaluates every method and the raw-synthetic baseline with the same data, seeds and
 estimator, then writes the table over seeds (mean +- std), the toolkit's own "Table 3", and the
@@ -43,6 +43,8 @@ reused, unfinished ones resumed, so an interrupted benchmark continues where it 
   --out       where table.md, table.json and report.html go (default RUNS/benchmark-<preset>)
   --backend   backend of new runs: auto (default), wasm, cpu, webgpu, tfjs-node, tfjs-node-gpu
   --dry-run   print the plan and exit
+  --no-train  train and resume nothing: the table over the finished runs only (the others
+              are listed as skipped, and rows over fewer seeds are pointed out)
   --quiet     no progress bars`;
 
 const FLAGS = {
@@ -53,6 +55,7 @@ const FLAGS = {
   out: { type: "string" },
   backend: { type: "string" },
   "dry-run": { type: "boolean", default: false },
+  "no-train": { type: "boolean", default: false },
   quiet: { type: "boolean", default: false },
   help: { type: "boolean", default: false },
 } as const;
@@ -86,6 +89,7 @@ export async function main(argv: string[]): Promise<number> {
     methods: v.methods?.split(",").map((s) => s.trim()).filter((s) => s !== ""),
     runsDir: v.runs,
     extraFlags,
+    noTrain: v["no-train"],
   };
   let plan;
   try {
@@ -113,7 +117,8 @@ export async function main(argv: string[]): Promise<number> {
       warnings: result.table.warnings,
       runs: result.runs.map((r) => ({ method: r.method, seed: r.seed, dir: r.runDir })),
       failures: result.failures,
-      complete: result.exitCode === 0,
+      skipped: result.skipped.map((p) => p.dir),
+      complete: result.exitCode === 0 && result.skipped.length === 0,
       created: new Date().toISOString(),
       created_by: ["deno task benchmark-methods", ...argv].join(" "),
     });

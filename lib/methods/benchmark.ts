@@ -117,6 +117,11 @@ export interface BenchmarkOptions {
   runsDir?: string;
   /** Flags added to every training command (e.g. `--backend wasm`). */
   extraFlags?: readonly string[];
+  /**
+   * Train and resume nothing: build the table from the finished runs only, and list the others
+   * as skipped (for a table over what exists while runs are missing).
+   */
+  noTrain?: boolean;
 }
 
 /** The run folder of one (method, seed). */
@@ -249,6 +254,8 @@ export interface BenchmarkResult {
   runs: SeedRun[];
   /** (method key, seed, message) of the runs that failed. */
   failures: { key: string; seed: number; message: string }[];
+  /** The planned runs left out by `noTrain`. */
+  skipped: PlannedRun[];
   /** The table over the evaluated runs (absent when none). */
   table?: SeedTable;
 }
@@ -265,10 +272,16 @@ export async function runBenchmark(
   const plan = await planBenchmark(options);
   const runs: SeedRun[] = [];
   const failures: BenchmarkResult["failures"] = [];
+  const skipped: PlannedRun[] = [];
   let interrupted = false;
   for (const [i, p] of plan.entries()) {
     const head = `[${i + 1}/${plan.length}] ${p.method.title} seed ${p.seed} (${p.dir})`;
     if (interrupted) break;
+    if (options.noTrain && p.action !== "reuse") {
+      print(`${head}: skipped (${p.reason}; --no-train)`);
+      skipped.push(p);
+      continue;
+    }
     try {
       if (p.action !== "reuse") {
         const argv = plannedArgs(p, preset, options.extraFlags);
@@ -291,6 +304,10 @@ export async function runBenchmark(
     }
   }
   const table = runs.length > 0 ? seedTable(runs) : undefined;
-  const exitCode = interrupted ? 130 : failures.length > 0 || runs.length < plan.length ? 1 : 0;
-  return { exitCode, plan, runs, failures, table };
+  const exitCode = interrupted
+    ? 130
+    : failures.length > 0 || runs.length + skipped.length < plan.length
+    ? 1
+    : 0;
+  return { exitCode, plan, runs, failures, skipped, table };
 }

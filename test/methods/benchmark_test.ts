@@ -113,6 +113,14 @@ Deno.test("benchmark: plan reuses, resumes and trains; refuses foreign folders",
       /not a readable run folder/,
     );
 
+    // --no-train: the table over the finished run only; the others are listed, not trained.
+    calls.length = 0;
+    const reuseOnly = await runBenchmark({ ...opts, noTrain: true, print: () => {} });
+    assert.equal(calls.length, 0);
+    assert.equal(reuseOnly.exitCode, 0);
+    assert.deepEqual(reuseOnly.skipped.map((p) => p.seed), [1, 2]);
+    assert.deepEqual(reuseOnly.runs.map((x) => x.seed), [0]);
+
     // Run: one failure does not stop the others; the table covers what was evaluated.
     calls.length = 0;
     const messages: string[] = [];
