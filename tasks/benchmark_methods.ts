@@ -21,7 +21,7 @@ import {
 } from "../lib/methods/benchmark.ts";
 import { writeComparisonReport } from "../lib/report/compare.ts";
 import { SEED_TABLE_MEASURES, seedTableMarkdown, seedTableSpec } from "../lib/report/seed_table.ts";
-import { intFlag, parseFlags, runTask, UsageError } from "../lib/util/cli.ts";
+import { parseFlags, runTask, seedsFlag, UsageError } from "../lib/util/cli.ts";
 import { writeJsonAtomic, writeTextAtomic } from "../lib/util/fs.ts";
 
 const USAGE = `Usage: deno task benchmark-methods [--preset quick] [--seeds 3 | --seeds 0,1,2]
@@ -62,15 +62,7 @@ const FLAGS = {
 
 /** `--seeds`: a count (`3` = 0, 1, 2) or a list with commas (`0,2,5`). */
 export function parseSeedsFlag(value: string): number[] {
-  if (!value.includes(",")) {
-    const n = intFlag("seeds", value, 1, 100);
-    return Array.from({ length: n }, (_, i) => i);
-  }
-  const seeds = value.split(",").map((s) => intFlag("seeds", s.trim(), 0, 0xffffffff));
-  if (new Set(seeds).size !== seeds.length) {
-    throw new UsageError(`--seeds repeats a seed: ${value}`);
-  }
-  return seeds;
+  return seedsFlag(value, { count: true, repeated: (v) => `--seeds repeats a seed: ${v}` });
 }
 
 /** Runs the task; returns its exit code. */

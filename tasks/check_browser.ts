@@ -16,6 +16,7 @@ import {
   BROWSER_CHECK_DIR,
   checkPages,
   CHROMIUM_HINT,
+  failedPageResult,
   findChromium,
   formatPageResult,
   type PageCheckResult,
@@ -102,19 +103,7 @@ export async function checkBrowserMain(args: string[]): Promise<number> {
       );
     } catch (e) {
       if (isPermissionError(e)) throw e;
-      const r: PageCheckResult = {
-        file: f,
-        url: "",
-        ok: false,
-        problems: [(e as Error).message],
-        ignored: [],
-        warnings: [],
-        title: "",
-        expectedPlots: 0,
-        plots: [],
-        images: [],
-        seconds: 0,
-      };
+      const r = failedPageResult(f, "", (e as Error).message);
       failed.push(r);
       console.log(formatPageResult(r));
     }

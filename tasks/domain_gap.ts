@@ -21,6 +21,7 @@ import {
   parsedFlag,
   parseFlags,
   runTask,
+  seedsFlag,
   UsageError,
 } from "../lib/util/cli.ts";
 
@@ -70,13 +71,7 @@ const FLAGS = {
 
 /** Parses `--seeds 0,1,2` into distinct non-negative integers. */
 export function parseSeeds(value: unknown): number[] {
-  const parts = typeof value === "string" ? value.split(",").map((s) => s.trim()) : [];
-  const seeds = parts.map((p) => intFlag("seeds", p, 0, 0xffffffff));
-  if (seeds.length === 0) throw new UsageError("--seeds needs at least one seed");
-  if (new Set(seeds).size !== seeds.length) {
-    throw new UsageError(`--seeds must be distinct, got '${value}'`);
-  }
-  return seeds;
+  return seedsFlag(value, { repeated: (v) => `--seeds must be distinct, got '${v}'` });
 }
 
 /** Runs the task for `argv`; returns the exit code (errors are thrown for {@link runTask}). */

@@ -27,7 +27,12 @@ import { DEFAULT_DATA, ensureDefaultData } from "../lib/data/defaults.ts";
 import { formatEvalSummary } from "../lib/eval/eval_file.ts";
 import { DEFAULT_ESTIMATOR_CACHE } from "../lib/eval/estimator_cache.ts";
 import { REALISM_LIMIT_DEFAULT, runGazeProtocol } from "../lib/eval/protocol.ts";
-import { identityRefiner, loadRefinerFromRun, type Refiner } from "../lib/eval/refiner.ts";
+import {
+  identityRefiner,
+  loadRefinerFromRun,
+  type Refiner,
+  refinerRunFlag,
+} from "../lib/eval/refiner.ts";
 import { TURING_DEFAULTS } from "../lib/eval/turing.ts";
 import { ESTIMATOR_DEFAULTS } from "../lib/gaze/estimator.ts";
 import { writeRunReportWithMethodSections } from "../lib/report/run_report_sections.ts";
@@ -114,11 +119,7 @@ export async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const runDir = typeof v.refiner === "string" ? v.refiner : undefined;
-  if ((runDir !== undefined) === (v.identity === true)) {
-    throw new UsageError("give exactly one of --refiner RUN and --identity");
-  }
-  if (runDir === "") throw new UsageError("--refiner needs a run folder");
+  const runDir = refinerRunFlag(v);
   const kidFeatures = v["kid-features"];
   if (kidFeatures !== undefined && kidFeatures !== "target" && kidFeatures !== "random") {
     throw new UsageError(`--kid-features must be target or random, got '${kidFeatures}'`);

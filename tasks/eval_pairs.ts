@@ -41,7 +41,7 @@ import {
   refinerTranslator,
   runPairedEval,
 } from "../lib/eval/paired.ts";
-import { identityRefiner } from "../lib/eval/refiner.ts";
+import { identityRefiner, refinerRunFlag } from "../lib/eval/refiner.ts";
 import { timestamp } from "../lib/train/run.ts";
 import { intFlag, parsedFlag, parseFlags, runTask, UsageError } from "../lib/util/cli.ts";
 
@@ -85,11 +85,7 @@ export async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const runDir = typeof v.refiner === "string" ? v.refiner : undefined;
-  if ((runDir !== undefined) === (v.identity === true)) {
-    throw new UsageError("give exactly one of --refiner RUN and --identity");
-  }
-  if (runDir === "") throw new UsageError("--refiner needs a run folder");
+  const runDir = refinerRunFlag(v);
   const paired = String(v.paired);
   if (paired === "") throw new UsageError("--paired needs a data set folder");
   const limit = v.limit === undefined ? undefined : intFlag("limit", v.limit);

@@ -35,6 +35,7 @@ import {
   writeDirectoryAtomically,
 } from "../data/dataset.ts";
 import { readRunConfig } from "../train/run.ts";
+import { UsageError } from "../util/cli.ts";
 import { ProgressBar } from "../util/progress.ts";
 
 /**
@@ -78,6 +79,20 @@ export interface PrecomputedRefined {
 export function isPrecomputed(r: Refiner | PrecomputedRefined): r is PrecomputedRefined {
   return (r as PrecomputedRefined).images instanceof Float32Array &&
     typeof (r as Refiner).refine !== "function";
+}
+
+/**
+ * The run folder of an evaluation task's `--refiner RUN`, or `undefined` with `--identity`.
+ *
+ * @throws {UsageError} unless exactly one of the two is given, or for an empty `--refiner`.
+ */
+export function refinerRunFlag(v: { refiner?: unknown; identity?: unknown }): string | undefined {
+  const runDir = typeof v.refiner === "string" ? v.refiner : undefined;
+  if ((runDir !== undefined) === (v.identity === true)) {
+    throw new UsageError("give exactly one of --refiner RUN and --identity");
+  }
+  if (runDir === "") throw new UsageError("--refiner needs a run folder");
+  return runDir;
 }
 
 /**

@@ -928,19 +928,7 @@ export async function checkPages(
       try {
         r = await checkPage(browser, file, options, shot);
       } catch (e) {
-        r = {
-          file,
-          url: fileUrl(file),
-          ok: false,
-          problems: [`check failed: ${(e as Error).message}`],
-          ignored: [],
-          warnings: [],
-          title: "",
-          expectedPlots: 0,
-          plots: [],
-          images: [],
-          seconds: 0,
-        };
+        r = failedPageResult(file, fileUrl(file), `check failed: ${(e as Error).message}`);
         const tail = browser.stderrTail();
         if (tail) r.problems.push(`Chromium stderr:\n${tail}`);
       }
@@ -951,6 +939,23 @@ export async function checkPages(
     await shutdown(browser);
   }
   return results;
+}
+
+/** The result of a page that could not be checked: not ok, with `problem`, nothing measured. */
+export function failedPageResult(file: string, url: string, problem: string): PageCheckResult {
+  return {
+    file,
+    url,
+    ok: false,
+    problems: [problem],
+    ignored: [],
+    warnings: [],
+    title: "",
+    expectedPlots: 0,
+    plots: [],
+    images: [],
+    seconds: 0,
+  };
 }
 
 /** One line for a page, then its problems indented. */

@@ -132,6 +132,28 @@ export function intFlag(
   return n;
 }
 
+/**
+ * `--seeds`: distinct seeds (integers 0 to 2^32 - 1) separated by commas; with `count`, a value
+ * without a comma is a count instead (`3` = seeds 0, 1, 2; 1 to 100). `repeated` words the error
+ * for a seed given twice.
+ *
+ * @throws {UsageError} for a seed or count out of range, no seed, or a repeated seed.
+ */
+export function seedsFlag(
+  value: unknown,
+  options: { count?: boolean; repeated: (value: unknown) => string },
+): number[] {
+  if (options.count && typeof value === "string" && !value.includes(",")) {
+    const n = intFlag("seeds", value, 1, 100);
+    return Array.from({ length: n }, (_, i) => i);
+  }
+  const parts = typeof value === "string" ? value.split(",").map((s) => s.trim()) : [];
+  const seeds = parts.map((p) => intFlag("seeds", p, 0, 0xffffffff));
+  if (seeds.length === 0) throw new UsageError("--seeds needs at least one seed");
+  if (new Set(seeds).size !== seeds.length) throw new UsageError(options.repeated(value));
+  return seeds;
+}
+
 /** Parses a finite number flag. */
 export function numberFlag(name: string, value: unknown): number {
   const n = Number(value);

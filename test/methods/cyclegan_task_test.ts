@@ -14,25 +14,22 @@ import { initBackend } from "../../lib/backend/mod.ts";
 import { readGazeEval } from "../../lib/eval/eval_file.ts";
 import { trainCycleGAN } from "../../lib/methods/cyclegan/mod.ts";
 import { GAZE_ESTIMATOR_FILE, trainGazeGAN } from "../../lib/methods/gazegan/mod.ts";
-import {
-  type Checkpoint,
-  CheckpointError,
-  encodeCheckpoint,
-  readCheckpoint,
-} from "../../lib/train/checkpoint.ts";
-import { writeRunReportWithMethodSections } from "../../lib/report/run_report_sections.ts";
+import { type Checkpoint, encodeCheckpoint, readCheckpoint } from "../../lib/train/checkpoint.ts";
 import { readMetrics } from "../../lib/train/run.ts";
 import { main as cycleMain } from "../../tasks/train_cyclegan.ts";
 import { main as gazeMain } from "../../tasks/train_gazegan.ts";
-import { main as evalMain } from "../../tasks/eval_gaze.ts";
 import {
+  assertRebuiltReport,
+  assertResumeRefused,
   assertSameSnapshot,
   captured,
   evalGazeIntoRun,
+  evalGazeRefiner,
   type Fixture,
   quiet,
   reportSection,
   runFolderSnapshot,
+  stopAtSample,
   withFixture,
 } from "./task_fixture.ts";
 
@@ -112,16 +109,12 @@ Deno.test("train-cyclegan smoke: every file, pools in the checkpoint, evaluation
     });
     await t.step(
       "the report rebuilt from the run folder is the training task's, byte for byte",
-      async () => {
-        const trained = await Deno.readTextFile(`${run}/report.html`);
-        const before = tf.memory().numTensors;
-        const r = await writeRunReportWithMethodSections(run);
-        assert.equal(tf.memory().numTensors, before, "no tensors leak (G and F released)");
-        assert.equal(r.note, undefined);
-        assert.equal(r.method, "cyclegan");
-        assert.deepEqual(r.methodSections, ["CycleGAN refinement", "CycleGAN both directions"]);
-        assert.equal(await Deno.readTextFile(`${run}/report.html`), trained);
-      },
+      () =>
+        assertRebuiltReport(
+          run,
+          ["CycleGAN refinement", "CycleGAN both directions"],
+          "cyclegan",
+        ),
     );
     await t.step("--resume continues exactly: 2 + 2 steps == 4 straight", async () => {
       const args = [...smoke, "--no-eval"];
@@ -197,37 +190,8 @@ Deno.test("train-gazegan smoke: E from the protocol's cache, every file, report;
     assert.ok((await Deno.stat(`${run}/${GAZE_ESTIMATOR_FILE}`)).isFile, "E copied to the run");
     await checkRun(run, "gazegan", "GazeGAN", [...LOSSES, "loss_gaze"], o.lines);
 
-    const evalOut = `${root}/eval-refiner`;
-    const code = await captured(() =>
-      evalMain([
-        "--refiner",
-        run,
-        "--out",
-        evalOut,
-        "--synthetic",
-        data.syn,
-        "--target-train",
-        data.tgt,
-        "--target-test",
-        data.tgtTest,
-        "--steps",
-        "4",
-        "--width",
-        "0.25",
-        "--batch",
-        "8",
-        "--classifier-steps",
-        "4",
-        "--realism-limit",
-        "16",
-        "--cache",
-        `${root}/cache`,
-        "--no-report",
-        "--quiet",
-      ])
-    );
-    assert.equal(code.value, 0, code.text);
-    assert.equal((await readGazeEval(`${evalOut}/eval.json`)).refiner.name, "GazeGAN");
+    const ev = await evalGazeRefiner({ root, data }, run, `${root}/eval-refiner`);
+    assert.equal(ev.refiner.name, "GazeGAN");
 
     // into the run: its report keeps GazeGAN's sections, rebuilt from the checkpoint (G and F)
     const html = await evalGazeIntoRun({ root, data }, run, {
@@ -252,15 +216,8 @@ Deno.test("train-cyclegan / train-gazegan: unknown flags exit 2 with the valid o
 Deno.test("train-gazegan interrupted (as by Ctrl-C): checkpoint, no evaluation, exit 130; resume reuses E and ends it", () =>
   fixture(async ({ root, smoke }) => {
     const out = `${root}/interrupted`;
-    const stop = new AbortController();
     const o = quiet();
-    const r = await trainGazeGAN([...smoke, "--no-eval", "--out", out], {
-      ...o,
-      signal: stop.signal,
-      onSample: (step) => {
-        if (step === 2) stop.abort();
-      },
-    });
+    const r = await trainGazeGAN([...smoke, "--no-eval", "--out", out], stopAtSample(o, 2));
     assert.equal(r?.exitCode, 130);
     assert.equal(r?.step, 2);
     assert.ok((await Deno.stat(`${out}/checkpoints/step-000002.safetensors`)).isFile);
@@ -294,16 +251,9 @@ Deno.test("train-cyclegan --resume of a checkpoint that does not fit: Checkpoint
     for (const [name, ckpt, pattern] of cases) {
       const file = `${out}/checkpoints/step-000001.safetensors`;
       await Deno.writeFile(file, encodeCheckpoint({ ...ckpt, step: 1 }));
-      await assert.rejects(
+      await assertResumeRefused(
         () => trainCycleGAN(["--resume", file, "--steps", "3", "--quiet"], quiet()),
-        (e: unknown) => {
-          assert.ok(e instanceof CheckpointError, `${name}: ${e}`);
-          assert.ok(e.message.startsWith(`${file}: `), `${name} names the file: ${e.message}`);
-          assert.match(e.message, pattern, name);
-          return true;
-        },
+        { file, name, pattern, run: out, before },
       );
-      await Deno.remove(file);
-      assertSameSnapshot(await runFolderSnapshot(out), before, name);
     }
   }));

@@ -15,18 +15,13 @@ import {
   resolveCycleganConfig,
 } from "../../lib/methods/cyclegan/mod.ts";
 import type { BatchSource } from "../../lib/methods/simgan/model.ts";
-import {
-  captureCheckpoint,
-  decodeCheckpoint,
-  encodeCheckpoint,
-  restoreCheckpoint,
-} from "../../lib/train/checkpoint.ts";
+import { restoreCheckpoint } from "../../lib/train/checkpoint.ts";
 import { getLearningRate } from "../../lib/train/schedule.ts";
+import { checkpointThroughFile, SHAPE } from "./model_fixture.ts";
 import { noisyImages } from "./noisy_images.ts";
 
 await initBackend({ backend: "wasm" });
 
-const SHAPE = { height: 36, width: 60, channels: 1 };
 const TINY: CycleGANOverrides = {
   batchSize: 2,
   generator: { filters: 4, blocks: 1 },
@@ -264,14 +259,10 @@ Deno.test("CycleGAN: step follows the lr schedule and resumes exactly from a che
   assert.deepEqual(Object.keys(payload.networks), ["G", "F", "D_Y", "D_X"]);
   assert.deepEqual(Object.keys(payload.optimizers), ["generators", "discriminators"]);
   assert.equal(payload.arrays.pool_Y.length, 4 * 2160, "pool full: 4 images");
-  const ckpt = decodeCheckpoint(encodeCheckpoint(
-    await captureCheckpoint({ ...payload, state: { cyclegan: payload.state, k: source.k } }, {
-      method: "cyclegan",
-      step: 3,
-      seed: 6,
-      config: { preset: "test", values: {} },
-    }),
-  ));
+  const ckpt = await checkpointThroughFile(
+    { ...payload, state: { cyclegan: payload.state, k: source.k } },
+    { method: "cyclegan", step: 3, seed: 6 },
+  );
   const poolsBefore = a.extraState();
   const next = await a.step(3, source);
   a.dispose();

@@ -22,11 +22,11 @@ import {
   resolveGazeganConfig,
 } from "../../lib/methods/gazegan/mod.ts";
 import type { BatchSource } from "../../lib/methods/simgan/model.ts";
+import { SHAPE } from "./model_fixture.ts";
 import { noisyImages } from "./noisy_images.ts";
 
 await initBackend({ backend: "wasm" });
 
-const SHAPE = { height: 36, width: 60, channels: 1 };
 const TINY: GazeGANOverrides = {
   batchSize: 2,
   generator: { filters: 4, blocks: 1 },

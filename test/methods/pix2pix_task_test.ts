@@ -27,7 +27,6 @@ import {
   resolvePix2PixConfig,
   trainPix2Pix,
 } from "../../lib/methods/pix2pix/mod.ts";
-import { writeRunReportWithMethodSections } from "../../lib/report/run_report_sections.ts";
 import { resolveConfig } from "../../lib/train/config.ts";
 import { readCheckpoint } from "../../lib/train/checkpoint.ts";
 import { readMetrics } from "../../lib/train/run.ts";
@@ -36,9 +35,11 @@ import { main as evalMain } from "../../tasks/eval_gaze.ts";
 import { main as pairsMain, USAGE as PAIRS_USAGE } from "../../tasks/eval_pairs.ts";
 import { main as pix2pixMain } from "../../tasks/train_pix2pix.ts";
 import {
+  assertRebuiltReport,
   assertSameSnapshot,
   captured,
   evalGazeIntoRun,
+  evalGazeRefiner,
   type Fixture,
   quiet,
   reportSection,
@@ -59,21 +60,6 @@ async function fixture(f: (fx: Fixture & { paired: string[] }) => Promise<void>)
 }
 
 const LOSSES = ["loss_G_adv", "loss_L1", "loss_G", "l1", "loss_D"];
-
-/**
- * Rewrites a finished run's report from the run folder (`writeRunReportWithMethodSections`) and
- * checks that it is the training task's, byte for byte, with the method's `sections`, and that
- * no tensors leak.
- */
-async function assertRebuiltReport(run: string, sections: string[]): Promise<void> {
-  const trained = await Deno.readTextFile(`${run}/report.html`);
-  const before = tf.memory().numTensors;
-  const r = await writeRunReportWithMethodSections(run);
-  assert.equal(tf.memory().numTensors, before, "no tensors leak (G released)");
-  assert.equal(r.note, undefined);
-  assert.deepEqual(r.methodSections, sections);
-  assert.equal(await Deno.readTextFile(`${run}/report.html`), trained);
-}
 
 /** Checks every file of a finished smoke run (4 steps, samples and checkpoints every 2). */
 async function checkRun(dir: string, pairs: "twins" | "maps", lines: string[]): Promise<void> {
@@ -236,37 +222,8 @@ Deno.test("train-pix2pix twins smoke: every file, paired metrics, gaze protocol,
       },
     );
     await t.step("eval-gaze --refiner on a twins run", async () => {
-      const evalOut = `${root}/eval-refiner`;
-      const code = await captured(() =>
-        evalMain([
-          "--refiner",
-          run,
-          "--out",
-          evalOut,
-          "--synthetic",
-          data.syn,
-          "--target-train",
-          data.tgt,
-          "--target-test",
-          data.tgtTest,
-          "--steps",
-          "4",
-          "--width",
-          "0.25",
-          "--batch",
-          "8",
-          "--classifier-steps",
-          "4",
-          "--realism-limit",
-          "16",
-          "--cache",
-          `${root}/cache`,
-          "--no-report",
-          "--quiet",
-        ])
-      );
-      assert.equal(code.value, 0, code.text);
-      assert.equal((await readGazeEval(`${evalOut}/eval.json`)).refiner.name, "pix2pix");
+      const ev = await evalGazeRefiner({ root, data }, run, `${root}/eval-refiner`);
+      assert.equal(ev.refiner.name, "pix2pix");
     });
     await t.step(
       "eval-gaze --refiner into the run: its report keeps the pix2pix sections, rebuilt from the checkpoint",
@@ -406,35 +363,19 @@ Deno.test("train-pix2pix: bad flags and data sets exit 2 with what is valid", ()
     );
     assert.equal(d.value, 2);
     assert.match(d.text, /--paired .*syn: has no synthetic\.npy.*make-data --domain paired/);
-    const t = await captured(() =>
-      pix2pixMain([
-        "--preset",
-        "smoke",
-        paired[0],
-        paired[1],
-        "--pairedTest",
-        data.tgtTest,
-        "--pairs",
-        "maps",
-        "--quiet",
-      ])
-    );
+    // maps pairs with the held-out set `test`
+    const withTest = (test: string) =>
+      captured(() =>
+        pix2pixMain(
+          ["--preset", "smoke", paired[0], paired[1], "--pairedTest", test, "--pairs", "maps"]
+            .concat(["--quiet"]),
+        )
+      );
+    const t = await withTest(data.tgtTest);
     assert.equal(t.value, 2);
     assert.match(t.text, /--pairedTest .*tgt-test: has no maps\.npy/);
     // --pairedTest may not be the training set, however the folder is written
-    const same = await captured(() =>
-      pix2pixMain([
-        "--preset",
-        "smoke",
-        paired[0],
-        paired[1],
-        "--pairedTest",
-        `${paired[1]}/./`,
-        "--pairs",
-        "maps",
-        "--quiet",
-      ])
-    );
+    const same = await withTest(`${paired[1]}/./`);
     assert.equal(same.value, 2, same.text);
     assert.match(
       same.text,

@@ -25,18 +25,13 @@ import {
   resolvePix2PixConfig,
 } from "../../lib/methods/pix2pix/mod.ts";
 import type { PairedData, PairSource } from "../../lib/methods/pix2pix/data.ts";
-import {
-  captureCheckpoint,
-  decodeCheckpoint,
-  encodeCheckpoint,
-  restoreCheckpoint,
-} from "../../lib/train/checkpoint.ts";
+import { restoreCheckpoint } from "../../lib/train/checkpoint.ts";
 import { SetupError } from "../../lib/util/cli.ts";
+import { checkpointThroughFile, SHAPE } from "./model_fixture.ts";
 import { noisyImages } from "./noisy_images.ts";
 
 await initBackend({ backend: "wasm" });
 
-const SHAPE = { height: 36, width: 60, channels: 1 };
 const TINY: Pix2PixOverrides = {
   batchSize: 2,
   generator: { filters: 4, maxFilters: 8 },
@@ -175,53 +170,47 @@ Deno.test("pix2pix objective on tiny tensors: hand-computed values", () => {
       got.forEach((g, i) =>
         assert.ok(Math.abs(g - want[i]) < 1e-5, `${what}[${i}]: ${g} vs ${want[i]}`)
       );
+    /** G's objective on D's logits `d` (shape [1, 1, 2, 1]; undefined = no D) is `want`. */
+    const gObjective = (
+      d: [number, number] | undefined,
+      options: Parameters<typeof generatorObjective>[3],
+      want: number[],
+      what: string,
+    ) => {
+      const logits = d === undefined ? undefined : tf.tensor4d(d, [1, 1, 2, 1]);
+      close(v(generatorObjective(logits, fake, y, options)), want, what);
+    };
     // logits 0 everywhere: BCE(0, 1) = ln 2; total = ln 2 + 100 x 0.375
-    close(
-      v(generatorObjective(tf.zeros([1, 1, 2, 1]), fake, y, {
-        loss: "bce",
-        weight: 1,
-        lambdaL1: 100,
-      })),
+    gObjective(
+      [0, 0],
+      { loss: "bce", weight: 1, lambdaL1: 100 },
       [ln2, 0.375, 37.5, ln2 + 37.5],
       "bce, w 1",
     );
     // logits 2, -1, weight 0.5: 0.5 x mean(BCE(2, 1), BCE(-1, 1)) = 0.5 x (0.126928 + 1.313262) / 2
     const want = 0.5 * (bce1(2) + bce1(-1)) / 2;
     assert.ok(Math.abs(want - 0.3600475) < 1e-6);
-    close(
-      v(generatorObjective(tf.tensor4d([2, -1], [1, 1, 2, 1]), fake, y, {
-        loss: "bce",
-        weight: 0.5,
-        lambdaL1: 10,
-      })),
+    gObjective(
+      [2, -1],
+      { loss: "bce", weight: 0.5, lambdaL1: 10 },
       [want, 0.375, 3.75, want + 3.75],
       "bce, w 0.5",
     );
     // LSGAN: E[(D - 1)^2] over 0.5, 1.5 = 0.25
-    close(
-      v(generatorObjective(tf.tensor4d([0.5, 1.5], [1, 1, 2, 1]), fake, y, {
-        loss: "lsgan",
-        weight: 1,
-        lambdaL1: 0,
-      })),
+    gObjective(
+      [0.5, 1.5],
+      { loss: "lsgan", weight: 1, lambdaL1: 0 },
       [0.25, 0.375, 0, 0.25],
       "lsgan, cGAN only",
     );
     // L1 only: the adversarial term is 0 whatever D says (and may be absent)
-    close(
-      v(generatorObjective(tf.tensor4d([5, 5], [1, 1, 2, 1]), fake, y, {
-        loss: "bce",
-        weight: 0,
-        lambdaL1: 100,
-      })),
+    gObjective(
+      [5, 5],
+      { loss: "bce", weight: 0, lambdaL1: 100 },
       [0, 0.375, 37.5, 37.5],
       "L1 only",
     );
-    close(
-      v(generatorObjective(undefined, fake, y, { loss: "bce", weight: 1, lambdaL1: 2 })),
-      [0, 0.375, 0.75, 0.75],
-      "no D",
-    );
+    gObjective(undefined, { loss: "bce", weight: 1, lambdaL1: 2 }, [0, 0.375, 0.75, 0.75], "no D");
     // D, halved: 1/2 (BCE(2, 1) + BCE(-1, 0)) = 1/2 (0.126928 + 0.313262) = 0.220095
     const dBce = discriminatorObjective(tf.tensor1d([2]), tf.tensor1d([-1]), "bce").dataSync()[0];
     assert.ok(Math.abs(dBce - 0.5 * (bce1(2) + bce0(-1))) < 1e-6);
@@ -420,13 +409,11 @@ Deno.test("pix2pix: resumes exactly from a checkpoint, dropout masks included", 
   const a = Pix2Pix.create(cfg, { seed: 10, inChannels: 1, shape: SHAPE });
   const source = pairSource();
   for (let i = 0; i < 3; i++) await a.step(i, source);
-  const ckpt = decodeCheckpoint(encodeCheckpoint(
-    await captureCheckpoint({
-      networks: a.networks(),
-      optimizers: a.optimizers(),
-      state: { pix2pix: a.extraState(), k: source.k },
-    }, { method: "pix2pix", step: 3, seed: 10, config: { preset: "test", values: {} } }),
-  ));
+  const ckpt = await checkpointThroughFile({
+    networks: a.networks(),
+    optimizers: a.optimizers(),
+    state: { pix2pix: a.extraState(), k: source.k },
+  }, { method: "pix2pix", step: 3, seed: 10 });
   // meanwhile the live model's running dropout stream moves (test-time calls without a key)
   tf.tidy(() => void a.translate(tf.zeros([1, 36, 60, 1])));
   const next = await a.step(3, source);

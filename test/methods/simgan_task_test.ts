@@ -25,24 +25,21 @@ import {
   simganDataDirs,
   trainSimGAN,
 } from "../../lib/methods/simgan/mod.ts";
-import {
-  type Checkpoint,
-  CheckpointError,
-  encodeCheckpoint,
-  readCheckpoint,
-} from "../../lib/train/checkpoint.ts";
+import { type Checkpoint, encodeCheckpoint, readCheckpoint } from "../../lib/train/checkpoint.ts";
 import { resolveConfig } from "../../lib/train/config.ts";
 import { readMetrics } from "../../lib/train/run.ts";
 import { main as trainMain } from "../../tasks/train_simgan.ts";
 import { main as evalMain } from "../../tasks/eval_gaze.ts";
 import {
-  assertSameSnapshot,
+  assertResumeRefused,
   captured,
   evalGazeIntoRun,
+  evalGazeRefiner,
   type Fixture,
   quiet,
   reportSection,
   runFolderSnapshot,
+  stopAtSample,
   tinyEvalFlags,
   withFixture,
 } from "./task_fixture.ts";
@@ -121,37 +118,7 @@ Deno.test("train-simgan smoke: every file of the run, evaluation, report; eval-g
     await t.step(
       "eval-gaze --refiner loads the smoke run's refiner (registered by simgan/mod.ts)",
       async () => {
-        const out = `${root}/eval-gaze`;
-        const { value: code, text } = await captured(() =>
-          evalMain([
-            "--refiner",
-            smokeRun,
-            "--out",
-            out,
-            "--synthetic",
-            data.syn,
-            "--target-train",
-            data.tgt,
-            "--target-test",
-            data.tgtTest,
-            "--steps",
-            "4",
-            "--width",
-            "0.25",
-            "--batch",
-            "8",
-            "--classifier-steps",
-            "4",
-            "--realism-limit",
-            "16",
-            "--cache",
-            `${root}/cache`,
-            "--no-report",
-            "--quiet",
-          ])
-        );
-        assert.equal(code, 0, text);
-        const ev = await readGazeEval(`${out}/eval.json`);
+        const ev = await evalGazeRefiner({ root, data }, smokeRun, `${root}/eval-gaze`);
         const trained = await readGazeEval(`${smokeRun}/eval.json`);
         assert.equal(ev.refiner.name, "SimGAN");
         assert.equal((ev.refiner.source as { step?: number }).step, 6);
@@ -227,15 +194,8 @@ Deno.test("train-simgan --resume continues exactly: 3 + 3 steps == 6 straight", 
 Deno.test("train-simgan interrupted (as by Ctrl-C): checkpoint, no evaluation, exit 130; resume ends it", () =>
   fixture(async ({ root, smoke }) => {
     const out = `${root}/interrupted`;
-    const stop = new AbortController();
     const o = quiet();
-    const r = await trainSimGAN([...smoke, "--sampleEvery", "2", "--out", out], {
-      ...o,
-      signal: stop.signal,
-      onSample: (step) => {
-        if (step === 2) stop.abort();
-      },
-    });
+    const r = await trainSimGAN([...smoke, "--sampleEvery", "2", "--out", out], stopAtSample(o, 2));
     assert.equal(r?.exitCode, 130);
     assert.equal(r?.step, 2);
     assert.ok((await Deno.stat(`${out}/checkpoints/step-000002.safetensors`)).isFile);
@@ -418,17 +378,10 @@ Deno.test("train-simgan --resume of a checkpoint that does not fit: CheckpointEr
     for (const [name, , pattern] of cases) {
       const file = `${out}/checkpoints/step-000001.safetensors`;
       await Deno.copyFile(`${root}/${name}.safetensors`, file);
-      await assert.rejects(
+      await assertResumeRefused(
         () => trainSimGAN(["--resume", file, "--steps", "5", "--quiet"], quiet()),
-        (e: unknown) => {
-          assert.ok(e instanceof CheckpointError, `${name}: ${e}`);
-          assert.ok(e.message.startsWith(`${file}: `), `${name} names the file: ${e.message}`);
-          assert.match(e.message, pattern, name);
-          return true;
-        },
+        { file, name, pattern, run: out, before },
       );
-      await Deno.remove(file);
-      assertSameSnapshot(await runFolderSnapshot(out), before, name);
     }
     // the good checkpoint still resumes, and only then is the resume recorded
     const resumed = await trainSimGAN(["--resume", out, "--steps", "4", "--quiet"], quiet());

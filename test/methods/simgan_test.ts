@@ -20,11 +20,11 @@ import {
   SIMGAN_PRESETS,
   type SimGANOverrides,
 } from "../../lib/methods/simgan/mod.ts";
+import { SHAPE } from "./model_fixture.ts";
 import { noisyImages } from "./noisy_images.ts";
 
 await initBackend({ backend: "wasm" });
 
-const SHAPE = { height: 36, width: 60, channels: 1 };
 const TINY: SimGANOverrides = {
   batchSize: 8,
   refiner: { filters: 8, blocks: 1 },

@@ -7,6 +7,9 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { makeDataset } from "../../lib/data/dataset.ts";
+import { type GazeEvalFile, readGazeEval } from "../../lib/eval/eval_file.ts";
+import { writeRunReportWithMethodSections } from "../../lib/report/run_report_sections.ts";
+import { CheckpointError } from "../../lib/train/checkpoint.ts";
 import type { GitInfo } from "../../lib/train/run.ts";
 import { main as evalMain } from "../../tasks/eval_gaze.ts";
 
@@ -80,6 +83,24 @@ export function quiet(): {
   };
 }
 
+/**
+ * `options` of a training task that stop it, as Ctrl-C would, once the samples of `step` are
+ * written.
+ */
+export function stopAtSample<T extends object>(
+  options: T,
+  step: number,
+): T & { signal: AbortSignal; onSample: (step: number) => void } {
+  const stop = new AbortController();
+  return {
+    ...options,
+    signal: stop.signal,
+    onSample: (s: number) => {
+      if (s === step) stop.abort();
+    },
+  };
+}
+
 /** Runs `f` with `console.error` (and `console.log`) captured; returns its result and the text. */
 export async function captured<T>(f: () => Promise<T>): Promise<{ value: T; text: string }> {
   const parts: string[] = [];
@@ -106,6 +127,32 @@ export async function runFolderSnapshot(dir: string): Promise<Record<string, Uin
       : new Uint8Array();
   }
   return out;
+}
+
+/**
+ * Asserts that `resume` (a resume from the doctored checkpoint `file`, case `name`) is refused
+ * with a {@link CheckpointError} that names the file and matches `pattern`; then removes `file`
+ * and checks that the run folder `run` is still the {@link runFolderSnapshot} `before`.
+ */
+export async function assertResumeRefused(
+  resume: () => Promise<unknown>,
+  c: {
+    file: string;
+    name: string;
+    pattern: RegExp;
+    run: string;
+    before: Record<string, Uint8Array>;
+  },
+): Promise<void> {
+  const { file, name, pattern } = c;
+  await assert.rejects(resume, (e: unknown) => {
+    assert.ok(e instanceof CheckpointError, `${name}: ${e}`);
+    assert.ok(e.message.startsWith(`${file}: `), `${name} names the file: ${e.message}`);
+    assert.match(e.message, pattern, name);
+    return true;
+  });
+  await Deno.remove(file);
+  assertSameSnapshot(await runFolderSnapshot(c.run), c.before, name);
 }
 
 /** Asserts that two {@link runFolderSnapshot}s hold the same files with the same bytes. */
@@ -159,6 +206,44 @@ export function tinyEvalFlags(fx: Pick<Fixture, "root" | "data">): string[] {
     `${root}/cache`,
     "--quiet",
   ];
+}
+
+/**
+ * Rewrites a finished run's report from the run folder (`writeRunReportWithMethodSections`) and
+ * checks that it is the training task's, byte for byte, with the method's `sections` (and
+ * `method`, when given), and that no tensors leak.
+ */
+export async function assertRebuiltReport(
+  run: string,
+  sections: string[],
+  method?: string,
+): Promise<void> {
+  const trained = await Deno.readTextFile(`${run}/report.html`);
+  const before = tf.memory().numTensors;
+  const r = await writeRunReportWithMethodSections(run);
+  assert.equal(tf.memory().numTensors, before, "no tensors leak (the networks released)");
+  assert.equal(r.note, undefined);
+  if (method !== undefined) assert.equal(r.method, method);
+  assert.deepEqual(r.methodSections, sections);
+  assert.equal(await Deno.readTextFile(`${run}/report.html`), trained);
+}
+
+/**
+ * Runs `eval-gaze --refiner RUN --out OUT --no-report` (tiny settings) and checks that it exits
+ * 0.
+ *
+ * @returns the evaluation it wrote (`OUT/eval.json`).
+ */
+export async function evalGazeRefiner(
+  fx: Pick<Fixture, "root" | "data">,
+  run: string,
+  out: string,
+): Promise<GazeEvalFile> {
+  const { value: code, text } = await captured(() =>
+    evalMain(["--refiner", run, "--out", out, ...tinyEvalFlags(fx), "--no-report"])
+  );
+  assert.equal(code, 0, text);
+  return await readGazeEval(`${out}/eval.json`);
 }
 
 /**

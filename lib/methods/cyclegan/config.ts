@@ -27,6 +27,13 @@ import type { LabelSmoothing } from "../../losses/adversarial.ts";
 import type { NormKind } from "../../nn/norm.ts";
 import { PATCHGAN_RECEPTIVE_FIELDS } from "../../nn/networks/patchgan_discriminator.ts";
 import { WEIGHT_INITS, type WeightInit } from "../../nn/params.ts";
+import {
+  configChecks,
+  GAN_OPTIMIZER_FIELDS,
+  type GanOptimizerConfig,
+  paperGanOptimizer,
+  validateGanOptimizer,
+} from "../../train/gan_config.ts";
 
 /** Adversarial losses CycleGAN can use. */
 export const GAN_LOSSES = ["lsgan", "bce"] as const;
@@ -34,8 +41,11 @@ export const GAN_LOSSES = ["lsgan", "bce"] as const;
 /** `lsgan` (least squares, the paper) or `bce` (non-saturating cross-entropy). */
 export type GanLoss = typeof GAN_LOSSES[number];
 
-/** CycleGAN's settings (the training loop's `steps`, `logEvery`, ... are the harness's). */
-export interface CycleGANConfig {
+/**
+ * CycleGAN's settings (the training loop's `steps`, `logEvery`, ... are the harness's); Adam of
+ * the generators and of the discriminators and the schedule are {@link GanOptimizerConfig}'s.
+ */
+export interface CycleGANConfig extends GanOptimizerConfig {
   /** Images of each domain per step (paper: 1). */
   batchSize: number;
   /**
@@ -75,10 +85,6 @@ export interface CycleGANConfig {
   lambdaIdentity: number;
   /** Generated images kept per discriminator's image pool (paper 50; 0 = no pool). */
   poolSize: number;
-  /** Adam of the generators and of the discriminators (paper lr 2e-4, beta1 0.5). */
-  optimizer: { lr: number; beta1: number; beta2: number };
-  /** Steps at the base rate, then steps of linear decay to 0 (0 = constant forever). */
-  schedule: { constantSteps: number; decaySteps: number };
 }
 
 /** A partial config: any subset of the fields (nested objects partial too). */
@@ -103,8 +109,7 @@ export const CYCLEGAN_DEFAULTS: CycleGANConfig = {
   lambdaCycle: 10,
   lambdaIdentity: 0.5,
   poolSize: 50,
-  optimizer: { lr: 2e-4, beta1: 0.5, beta2: 0.999 },
-  schedule: { constantSteps: 100_000, decaySteps: 100_000 },
+  ...paperGanOptimizer(),
 };
 
 /** A preset: overrides plus the loop's total `steps`. */
@@ -196,21 +201,7 @@ export const CYCLEGAN_FIELDS = {
   lambdaCycle: { doc: "weight of the cycle L1 terms (paper 10)", min: 0 },
   lambdaIdentity: { doc: "identity weight / lambdaCycle (paper 0.5; 0 = off)", min: 0 },
   poolSize: { doc: "image pool per discriminator (paper 50; 0 = none)", integer: true, min: 0 },
-  "optimizer.lr": { doc: "Adam learning rate (paper 2e-4)", min: 0 },
-  "optimizer.beta1": { doc: "Adam beta1 in [0, 1) (paper 0.5)", min: 0, lessThan: 1 },
-  "optimizer.beta2": { doc: "Adam beta2 in [0, 1)", min: 0, lessThan: 1 },
-  "schedule.constantSteps": {
-    doc: "steps at the base rate (may change with --resume, to extend a run)",
-    integer: true,
-    min: 0,
-    resumable: true,
-  },
-  "schedule.decaySteps": {
-    doc: "then steps of linear decay to 0 (0 = none); --steps may not go past the two",
-    integer: true,
-    min: 0,
-    resumable: true,
-  },
+  ...GAN_OPTIMIZER_FIELDS,
 } as const;
 
 /**
@@ -273,18 +264,8 @@ export function resolveCycleganConfig(overrides: CycleGANOverrides = {}): CycleG
 
 /** Checks the settings of a merged config; `method` names it in errors. */
 export function validateCycleganConfig(c: CycleGANConfig, method: string): void {
-  const fail = (msg: string): never => {
-    throw new Error(`${method}: ${msg}`);
-  };
-  const int = (path: string, v: number, min: number) => {
-    if (!Number.isInteger(v) || v < min) fail(`${path} must be an integer >= ${min}, got ${v}`);
-  };
-  const nonNegative = (path: string, v: number) => {
-    if (!Number.isFinite(v) || v < 0) fail(`${path} must be a finite number >= 0, got ${v}`);
-  };
-  const oneOf = (path: string, v: string, choices: readonly string[]) => {
-    if (!choices.includes(v)) fail(`${path} must be one of ${choices.join(", ")}, got '${v}'`);
-  };
+  const check = configChecks(method);
+  const { fail, int, nonNegative, oneOf } = check;
   int("batchSize", c.batchSize, 1);
   int("generator.filters", c.generator.filters, 1);
   int("generator.blocks", c.generator.blocks, 0);
@@ -312,11 +293,5 @@ export function validateCycleganConfig(c: CycleGANConfig, method: string): void 
   nonNegative("lambdaCycle", c.lambdaCycle);
   nonNegative("lambdaIdentity", c.lambdaIdentity);
   int("poolSize", c.poolSize, 0);
-  nonNegative("optimizer.lr", c.optimizer.lr);
-  for (const k of ["beta1", "beta2"] as const) {
-    const v = c.optimizer[k];
-    if (!(v >= 0 && v < 1)) fail(`optimizer.${k} must be in [0, 1), got ${v}`);
-  }
-  int("schedule.constantSteps", c.schedule.constantSteps, 0);
-  int("schedule.decaySteps", c.schedule.decaySteps, 0);
+  validateGanOptimizer(c, check);
 }

@@ -26,12 +26,22 @@
 import type { NormKind } from "../../nn/norm.ts";
 import { PATCHGAN_RECEPTIVE_FIELDS } from "../../nn/networks/patchgan_discriminator.ts";
 import { WEIGHT_INITS, type WeightInit } from "../../nn/params.ts";
+import {
+  configChecks,
+  GAN_OPTIMIZER_FIELDS,
+  type GanOptimizerConfig,
+  paperGanOptimizer,
+  validateGanOptimizer,
+} from "../../train/gan_config.ts";
 import { GAN_LOSSES, type GanLoss, mergeConfig } from "../cyclegan/config.ts";
 
 export { GAN_LOSSES, type GanLoss };
 
-/** pix2pix's settings (the training loop's `steps`, `logEvery`, ... are the harness's). */
-export interface Pix2PixConfig {
+/**
+ * pix2pix's settings (the training loop's `steps`, `logEvery`, ... are the harness's); Adam of G
+ * and of D and the schedule are {@link GanOptimizerConfig}'s.
+ */
+export interface Pix2PixConfig extends GanOptimizerConfig {
   /** Pairs per step (paper 1). */
   batchSize: number;
   /**
@@ -66,10 +76,6 @@ export interface Pix2PixConfig {
   adversarial: { loss: GanLoss; weight: number };
   /** lambda, the weight of |G(x) - y|_1 (paper 100; 0 = cGAN only). */
   lambdaL1: number;
-  /** Adam of G and of D (paper lr 2e-4, beta1 0.5). */
-  optimizer: { lr: number; beta1: number; beta2: number };
-  /** Steps at the base rate, then steps of linear decay to 0 (0 = constant forever). */
-  schedule: { constantSteps: number; decaySteps: number };
 }
 
 /** A partial config: any subset of the fields (nested objects partial too). */
@@ -101,8 +107,7 @@ export const PIX2PIX_DEFAULTS: Pix2PixConfig = {
   },
   adversarial: { loss: "bce", weight: 1 },
   lambdaL1: 100,
-  optimizer: { lr: 2e-4, beta1: 0.5, beta2: 0.999 },
-  schedule: { constantSteps: 100_000, decaySteps: 100_000 },
+  ...paperGanOptimizer(),
 };
 
 /** A preset: overrides plus the loop's total `steps`. */
@@ -185,21 +190,7 @@ export const PIX2PIX_FIELDS = {
   "adversarial.loss": { doc: "adversarial loss (paper bce)", choices: [...GAN_LOSSES] },
   "adversarial.weight": { doc: "weight of the cGAN term (paper 1; 0 = L1 only)", min: 0 },
   lambdaL1: { doc: "weight of |G(x) - y|_1 (paper 100; 0 = cGAN only)", min: 0 },
-  "optimizer.lr": { doc: "Adam learning rate (paper 2e-4)", min: 0 },
-  "optimizer.beta1": { doc: "Adam beta1 in [0, 1) (paper 0.5)", min: 0, lessThan: 1 },
-  "optimizer.beta2": { doc: "Adam beta2 in [0, 1)", min: 0, lessThan: 1 },
-  "schedule.constantSteps": {
-    doc: "steps at the base rate (may change with --resume, to extend a run)",
-    integer: true,
-    min: 0,
-    resumable: true,
-  },
-  "schedule.decaySteps": {
-    doc: "then steps of linear decay to 0 (0 = none); --steps may not go past the two",
-    integer: true,
-    min: 0,
-    resumable: true,
-  },
+  ...GAN_OPTIMIZER_FIELDS,
 } as const;
 
 /**
@@ -216,21 +207,8 @@ export function resolvePix2PixConfig(overrides: Pix2PixOverrides = {}): Pix2PixC
 
 /** Checks the settings of a merged config. */
 export function validatePix2PixConfig(c: Pix2PixConfig): void {
-  const fail = (msg: string): never => {
-    throw new Error(`pix2pix: ${msg}`);
-  };
-  const int = (path: string, v: number, min: number) => {
-    if (!Number.isInteger(v) || v < min) fail(`${path} must be an integer >= ${min}, got ${v}`);
-  };
-  const nonNegative = (path: string, v: number) => {
-    if (!Number.isFinite(v) || v < 0) fail(`${path} must be a finite number >= 0, got ${v}`);
-  };
-  const oneOf = (path: string, v: string, choices: readonly string[]) => {
-    if (!choices.includes(v)) fail(`${path} must be one of ${choices.join(", ")}, got '${v}'`);
-  };
-  const bool = (path: string, v: boolean) => {
-    if (typeof v !== "boolean") fail(`${path} must be true or false, got ${JSON.stringify(v)}`);
-  };
+  const check = configChecks("pix2pix");
+  const { fail, int, nonNegative, oneOf, bool } = check;
   const g = c.generator, d = c.discriminator;
   int("batchSize", c.batchSize, 1);
   int("generator.filters", g.filters, 1);
@@ -259,11 +237,5 @@ export function validatePix2PixConfig(c: Pix2PixConfig): void {
   if (c.adversarial.weight === 0 && c.lambdaL1 === 0) {
     fail("adversarial.weight and lambdaL1 are both 0: nothing would train G");
   }
-  nonNegative("optimizer.lr", c.optimizer.lr);
-  for (const k of ["beta1", "beta2"] as const) {
-    const v = c.optimizer[k];
-    if (!(v >= 0 && v < 1)) fail(`optimizer.${k} must be in [0, 1), got ${v}`);
-  }
-  int("schedule.constantSteps", c.schedule.constantSteps, 0);
-  int("schedule.decaySteps", c.schedule.decaySteps, 0);
+  validateGanOptimizer(c, check);
 }

@@ -31,6 +31,7 @@ import { CLASS_NAMES } from "../../data/render/raster.ts";
 import { SetupError } from "../../util/cli.ts";
 import { Rng } from "../../util/random.ts";
 import type { ImageShape } from "../image_pool.ts";
+import { openFlagDataset } from "../simgan/data.ts";
 import type { StreamState } from "../simgan/source.ts";
 
 /** The two paired tasks. */
@@ -126,12 +127,7 @@ export async function checkPairedSet(
   pairs: Pairs,
   flag: string,
 ): Promise<{ shape: ImageShape; count: number }> {
-  let ds: Dataset;
-  try {
-    ds = await Dataset.open(dir);
-  } catch (e) {
-    throw new SetupError(`${flag} ${dir}: ${(e as Error).message}`);
-  }
+  const ds = await openFlagDataset(flag, dir);
   try {
     const need = inputArray(pairs);
     if (!ds.arrays.includes(need)) {

@@ -101,6 +101,19 @@ function namedDirs(dirs: SimGANDataDirs): [string, string, boolean][] {
 const sizeOf = (s: ImageShape) => `${s.height}x${s.width}x${s.channels}`;
 
 /**
+ * Opens the data set `dir` given by `flag`.
+ *
+ * @throws {SetupError} naming the flag and the directory when it is missing or unreadable.
+ */
+export async function openFlagDataset(flag: string, dir: string): Promise<Dataset> {
+  try {
+    return await Dataset.open(dir);
+  } catch (e) {
+    throw new SetupError(`${flag} ${dir}: ${(e as Error).message}`);
+  }
+}
+
+/**
  * Renders the default data sets among `dirs` when missing, then opens every set and checks that
  * all have the source's image size and that the labelled ones of the evaluation have gaze labels.
  *
@@ -117,12 +130,7 @@ export async function checkSimganData(
   await ensureDefaultData(named.map(([, dir]) => dir), options);
   let shape: ImageShape | undefined;
   for (const [flag, dir, labelled] of named) {
-    let ds: Dataset;
-    try {
-      ds = await Dataset.open(dir);
-    } catch (e) {
-      throw new SetupError(`${flag} ${dir}: ${(e as Error).message}`);
-    }
+    const ds = await openFlagDataset(flag, dir);
     try {
       const s = { height: ds.height, width: ds.width, channels: ds.channels };
       if (!shape) shape = s;
