@@ -69,6 +69,9 @@ The default data sets are rendered into data/generated/ when missing.
   --target-test     labelled target test set (default ${DEFAULT_DATA.targetTest})
   --real            unlabelled real images for realism (same image size; resize first)
   --synthetic-test  held-out labelled synthetic set, refined for label preservation
+                    (default ${DEFAULT_DATA.syntheticTest} when --synthetic is the default
+                    set, as in the training tasks; 'none': label preservation on the
+                    training images only)
   --steps           estimator training steps (default ${ESTIMATOR_DEFAULTS.steps})
   --seed            estimator seed (default 0)
   --width           estimator width multiplier (default ${ESTIMATOR_DEFAULTS.widthMultiplier})
@@ -112,6 +115,16 @@ const FLAGS = {
   help: { type: "boolean", default: false },
 } as const;
 
+/**
+ * The held-out synthetic set of label preservation: the flag's folder; `none` for none; absent,
+ * the default held-out set when the synthetic set is the default one (as the training tasks do,
+ * so re-evaluating a run measures label preservation on the same images), else none.
+ */
+export function syntheticTestDir(synthetic: string, flag: unknown): string | undefined {
+  if (typeof flag === "string" && flag !== "") return flag === "none" ? undefined : flag;
+  return synthetic === DEFAULT_DATA.synthetic ? DEFAULT_DATA.syntheticTest : undefined;
+}
+
 /** Runs the task for `argv`; returns the exit code (errors are thrown for {@link runTask}). */
 export async function main(argv: string[]): Promise<number> {
   const { values: v } = parseFlags(argv, FLAGS);
@@ -153,7 +166,7 @@ export async function main(argv: string[]): Promise<number> {
     targetTrain: String(v["target-train"]),
     targetTest: String(v["target-test"]),
     real: str(v.real),
-    syntheticTest: str(v["synthetic-test"]),
+    syntheticTest: syntheticTestDir(String(v.synthetic), v["synthetic-test"]),
   };
 
   const backend = await initBackend({

@@ -18,7 +18,8 @@ import {
 import { ESTIMATOR_DEFAULTS } from "../../lib/gaze/estimator.ts";
 import type { GazeErrorSummary } from "../../lib/gaze/metrics.ts";
 import { UsageError } from "../../lib/util/cli.ts";
-import { main } from "../../tasks/eval_gaze.ts";
+import { main, syntheticTestDir } from "../../tasks/eval_gaze.ts";
+import { DEFAULT_DATA } from "../../lib/data/defaults.ts";
 
 await initBackend({ backend: "wasm" });
 
@@ -511,4 +512,14 @@ Deno.test("compareEvalSettings lists differing settings only", () => {
     'realism.target.classifier_real_set: "target_train" vs "target_test"',
   ]);
   assert.deepEqual(compareEvalSettings(current, structuredClone(current)), []);
+});
+
+Deno.test("eval-gaze: the held-out synthetic set defaults as in the training tasks", () => {
+  // default synthetic set: its default held-out set, so a re-evaluated run keeps its images
+  assert.equal(syntheticTestDir(DEFAULT_DATA.synthetic, undefined), DEFAULT_DATA.syntheticTest);
+  assert.equal(syntheticTestDir(DEFAULT_DATA.synthetic, "none"), undefined);
+  assert.equal(syntheticTestDir(DEFAULT_DATA.synthetic, "/d/held"), "/d/held");
+  // another synthetic set: no held-out set unless named
+  assert.equal(syntheticTestDir("/d/syn", undefined), undefined);
+  assert.equal(syntheticTestDir("/d/syn", "/d/held"), "/d/held");
 });
