@@ -20,12 +20,11 @@ import { parseRunArgs } from "../../train/args.ts";
 import { type Checkpoint, CheckpointError, restoreCheckpoint } from "../../train/checkpoint.ts";
 import { type ConfigSpec, type LoopSettings, resolveConfig } from "../../train/config.ts";
 import { runTraining } from "../../train/loop.ts";
-import { writeSampleGrid } from "../../train/run.ts";
 import { checkScheduleCoversSteps } from "../../train/schedule.ts";
 import { type RunSession, startRun } from "../../train/session.ts";
 import type { ImageShape } from "../image_pool.ts";
 import { checkSimganData, readTrainingImages, simganDataDirs } from "../simgan/data.ts";
-import { pickSamples, rowsToTiles, SAMPLE_COUNT } from "../simgan/samples.ts";
+import { pickSamples, SAMPLE_COUNT, writeSampleRows } from "../simgan/samples.ts";
 import { ImageStream, streamSource, type StreamState } from "../simgan/source.ts";
 import { evaluateRun, loopSettings, type TrainSimGANOptions } from "../simgan/train.ts";
 import { CYCLEGAN_DEFAULTS, type CycleGANConfig } from "./config.ts";
@@ -212,9 +211,7 @@ export async function trainCycleTask<C extends LoopSettings & CycleDataSettings 
       },
       onSample: async (step) => {
         const rows = await cycleRows(gan, samples);
-        const { tiles, cols } = rowsToTiles(rows);
-        const path = await writeSampleGrid(s.run, step, tiles, { cols, rows: rows.length });
-        await options.onSample?.(step, rows, path);
+        await writeSampleRows(s.run, step, rows, options.onSample);
       },
     });
 

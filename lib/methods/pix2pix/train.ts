@@ -56,7 +56,7 @@ import { parseRunArgs } from "../../train/args.ts";
 import { type Checkpoint, CheckpointError, restoreCheckpoint } from "../../train/checkpoint.ts";
 import { resolveConfig } from "../../train/config.ts";
 import { runTraining } from "../../train/loop.ts";
-import { runPaths, writeSampleGrid } from "../../train/run.ts";
+import { runPaths } from "../../train/run.ts";
 import { checkScheduleCoversSteps } from "../../train/schedule.ts";
 import { type RunSession, startRun } from "../../train/session.ts";
 import { SetupError } from "../../util/cli.ts";
@@ -64,7 +64,7 @@ import { canonicalPath } from "../../util/fs.ts";
 import { methodPart } from "../cyclegan/load.ts";
 import type { ImageShape } from "../image_pool.ts";
 import { checkSimganData, type SimGANDataDirs, simganDataDirs } from "../simgan/data.ts";
-import { DIFF_GAIN, rowsToTiles, type SampleRow, splitImages } from "../simgan/samples.ts";
+import { DIFF_GAIN, type SampleRow, splitImages, writeSampleRows } from "../simgan/samples.ts";
 import type { StreamState } from "../simgan/source.ts";
 import {
   evaluateRun,
@@ -498,9 +498,7 @@ export async function trainPix2Pix(
       },
       onSample: async (step) => {
         const rows = await translationRows(gan, samples, { input: inputLabel });
-        const { tiles, cols } = rowsToTiles(rows);
-        const path = await writeSampleGrid(s.run, step, tiles, { cols, rows: rows.length });
-        await options.onSample?.(step, rows, path);
+        await writeSampleRows(s.run, step, rows, options.onSample);
       },
     });
 

@@ -9,6 +9,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { quantiseImages } from "../../eval/refiner.ts";
 import type { PixelImage } from "../../image/grid.ts";
 import type { ImageShape } from "../image_pool.ts";
+import { type Run, writeSampleGrid } from "../../train/run.ts";
 
 /** Images per row of the sample grids (and of the report's grids). */
 export const SAMPLE_COUNT = 8;
@@ -123,4 +124,20 @@ export function rowsToTiles(rows: readonly SampleRow[]): { tiles: PixelImage[]; 
     }
   }
   return { tiles, cols };
+}
+
+/**
+ * Writes `rows` as the run's sample grid of `step` (`samples/step-NNNNNN.png`, one row each) and
+ * passes them with the grid's path to `onSample` (a task option). Every training task's
+ * `onSample` hook.
+ */
+export async function writeSampleRows(
+  run: Run,
+  step: number,
+  rows: SampleRow[],
+  onSample?: (step: number, rows: SampleRow[], path: string) => void | Promise<void>,
+): Promise<void> {
+  const { tiles, cols } = rowsToTiles(rows);
+  const path = await writeSampleGrid(run, step, tiles, { cols, rows: rows.length });
+  await onSample?.(step, rows, path);
 }

@@ -40,7 +40,7 @@ import { parseRunArgs } from "../../train/args.ts";
 import { type Checkpoint, CheckpointError, restoreCheckpoint } from "../../train/checkpoint.ts";
 import { type LoopSettings, resolveConfig } from "../../train/config.ts";
 import { runTraining, type TrainingOptions } from "../../train/loop.ts";
-import { type GitInfo, writeSampleGrid } from "../../train/run.ts";
+import type { GitInfo } from "../../train/run.ts";
 import { type RunSession, startRun } from "../../train/session.ts";
 import type { ProgressSink } from "../../util/progress.ts";
 import type { ImageShape } from "../image_pool.ts";
@@ -51,9 +51,9 @@ import { simganReportSections } from "./report.ts";
 import {
   pickSamples,
   refinementRows,
-  rowsToTiles,
   SAMPLE_COUNT,
   type SampleRow,
+  writeSampleRows,
 } from "./samples.ts";
 import { ImageStream, streamSource, type StreamState } from "./source.ts";
 import { expandSimganArgs, SIMGAN_CONFIG, type SimGANTaskConfig } from "./task_config.ts";
@@ -443,9 +443,7 @@ export async function trainSimGAN(
       },
       onSample: async (step) => {
         const rows = await refinementRows((x) => gan.refine(x), samples, { target: targetLabel });
-        const { tiles, cols } = rowsToTiles(rows);
-        const path = await writeSampleGrid(s.run, step, tiles, { cols, rows: rows.length });
-        await options.onSample?.(step, rows, path);
+        await writeSampleRows(s.run, step, rows, options.onSample);
       },
     });
 
