@@ -19,7 +19,7 @@ import {
   SIMGAN_CONFIG,
   SIMGAN_TASK_DEFAULTS,
   SIMGAN_TASK_PRESETS,
-  type SimGANEvalSettings,
+  type TaskDataSettings,
 } from "../simgan/task_config.ts";
 import {
   CYCLEGAN_DEFAULTS,
@@ -29,20 +29,7 @@ import {
 } from "./config.ts";
 
 /** The data and evaluation fields shared with `train-simgan` (same meaning, same defaults). */
-export interface CycleDataSettings {
-  /** Labelled synthetic training set (domain X). */
-  source: string;
-  /** Labelled target-domain training set: domain Y of training unless `real`. */
-  target: string;
-  /** Labelled target-domain test set of the evaluation ("" = the default one). */
-  targetTest: string;
-  /** Held-out labelled synthetic set for label preservation ("" = default, "none"). */
-  syntheticTest: string;
-  /** Unlabelled real images: domain Y of training, and realism in the evaluation. */
-  real: string;
-  /** The evaluation after training. */
-  eval: SimGANEvalSettings;
-}
+export type CycleDataSettings = TaskDataSettings;
 
 /** Everything `train-cyclegan` is configured by. */
 export interface CycleGANTaskConfig extends LoopSettings, CycleGANConfig, CycleDataSettings {}

@@ -41,8 +41,11 @@ export interface SimGANEvalSettings {
   cache: string;
 }
 
-/** Everything `train-simgan` is configured by. */
-export interface SimGANTaskConfig extends LoopSettings, SimGANConfig {
+/**
+ * The data and evaluation settings of every method's training task (`train-simgan`'s, shared
+ * by the CycleGAN family and pix2pix with the same meaning and defaults).
+ */
+export interface TaskDataSettings {
   /** Labelled synthetic training set: refined in training and in the evaluation. */
   source: string;
   /** Labelled target-domain training set: the target images of training unless `real`. */
@@ -56,6 +59,9 @@ export interface SimGANTaskConfig extends LoopSettings, SimGANConfig {
   /** The evaluation after training. */
   eval: SimGANEvalSettings;
 }
+
+/** Everything `train-simgan` is configured by. */
+export interface SimGANTaskConfig extends LoopSettings, SimGANConfig, TaskDataSettings {}
 
 /** Defaults of {@link SimGANTaskConfig}: the default data sets and the protocol's defaults. */
 export const SIMGAN_TASK_DEFAULTS: SimGANTaskConfig = {
