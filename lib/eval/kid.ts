@@ -21,7 +21,8 @@
  * KID is its mean over `subsets` random subsets of `subsetSize` rows of each set, drawn without
  * replacement (as `polynomial_mmd_averages` of the authors' code, torch-fidelity and clean-fid),
  * reported with the standard deviation over subsets. It can be slightly negative when the
- * distributions match. The subset size is capped at the smaller set's size. The two sets must be
+ * distributions match. The subset size is capped at the smaller set's size; when it takes both
+ * sets whole, every subset is the same, so one is computed (`subsets` 1, `std` 0). The two sets must be
  * independent samples: `kid(x, x)` of one set with itself is not 0 but negative (the diagonal
  * terms are left out of the within-set sums only).
  *
@@ -62,7 +63,7 @@ export interface KidResult {
   std: number;
   /** The per-subset estimates. */
   values: number[];
-  /** Subsets and rows per subset actually used. */
+  /** Subsets and rows per subset actually used (one subset when it takes both sets whole). */
   subsets: number;
   subsetSize: number;
   /** Rows of each set and the feature dimension. */
@@ -244,11 +245,14 @@ export function kid(x: FeatureMatrix, y: FeatureMatrix, options: KidOptions = {}
     throw new RangeError(`kid: subsetSize must be an integer >= 2, got ${requested}`);
   }
   const size = Math.min(requested, x.n, y.n);
+  // Subsets of both whole sets are all the same set: one estimate, not `subsets` copies of it
+  // (whose standard deviation would be rounding noise presented as a spread).
+  const count = size === x.n && size === y.n ? 1 : subsets;
   const rng = new Rng(options.seed ?? 0).fork("kid");
   // Draw every subset first: the Gram matrices only need the rows some subset uses.
   const scratchX = new Uint32Array(x.n), scratchY = new Uint32Array(y.n);
   const draws: { xs: Uint32Array; ys: Uint32Array }[] = [];
-  for (let s = 0; s < subsets; s++) {
+  for (let s = 0; s < count; s++) {
     draws.push({ xs: sample(rng, x.n, size, scratchX), ys: sample(rng, y.n, size, scratchY) });
   }
   const used = (n: number, pick: (d: { xs: Uint32Array; ys: Uint32Array }) => Uint32Array) => {
@@ -293,7 +297,7 @@ export function kid(x: FeatureMatrix, y: FeatureMatrix, options: KidOptions = {}
     mean,
     std: Math.sqrt(ss / values.length),
     values,
-    subsets,
+    subsets: count,
     subsetSize: size,
     n: x.n,
     m: y.n,

@@ -69,8 +69,11 @@ export function evalTable(rows: readonly EvalRow[], options: EvalTableOptions = 
   const out = rows.map((r) => {
     const mean = (v: GazeErrorSummary | number | undefined) =>
       typeof v === "number" ? v : v?.meanDeg;
+    // no spread to show: none recorded, or one subset (both sets whole; older files hold
+    // the rounding noise of identical subsets there)
     const kid = r.kid
-      ? r.kid.std === undefined || Number.isNaN(r.kid.std)
+      ? r.kid.std === undefined || Number.isNaN(r.kid.std) ||
+          Math.abs(r.kid.std) <= 1e-12 * Math.max(1, Math.abs(r.kid.mean))
         ? formatNumber(r.kid.mean, digits)
         : `${formatNumber(r.kid.mean, digits)} ± ${formatNumber(r.kid.std, digits)}`
       : MISSING;

@@ -28,11 +28,22 @@ Deno.test("kid: the unbiased estimator by hand for n = m = 3, d = 2", () => {
   close(r.mean, expected, 1e-6, "kid");
   assert.equal(r.subsetSize, 3);
   assert.deepEqual([r.n, r.m, r.d], [3, 3, 2]);
-  // Every subset of size n is the whole set in some order: same value, no spread.
+  // Every subset of size n is the whole set in some order: one estimate, no spread.
   const many = kid(x, y, { subsets: 7, subsetSize: 10, seed: 3 });
   assert.equal(many.subsetSize, 3, "capped at min(n, m)");
-  for (const v of many.values) close(v, expected, 1e-6, "subset");
-  close(many.std, 0, 1e-6, "std");
+  assert.equal(many.subsets, 1, "one subset when it takes both sets whole");
+  assert.equal(many.values.length, 1);
+  close(many.values[0], expected, 1e-6, "subset");
+  assert.equal(many.std, 0);
+});
+
+Deno.test("kid: subsets are drawn when only the smaller set is taken whole", () => {
+  const big = gaussian(5, 40, 2), small = gaussian(6, 10, 2);
+  const r = kid(big, small, { subsets: 6, subsetSize: 100, seed: 1 });
+  assert.equal(r.subsetSize, 10);
+  assert.equal(r.subsets, 6);
+  assert.equal(r.values.length, 6);
+  assert.ok(r.std > 0, "different rows of the larger set give different estimates");
 });
 
 Deno.test("kid: about 0 for two samples of one Gaussian, clearly positive for a shifted one", () => {

@@ -201,6 +201,14 @@ Deno.test("evalTable holds the values, shows missing ones as —, and renders", 
     "62.5 ± 2.4 (n=400)",
   ]);
   assert.equal((table.rows[2] as unknown[])[4], 3);
+  // KID without a spread: one subset (std 0), or an older file's rounding noise of identical
+  // subsets; a real spread, however small against a small mean, is shown
+  const kidCell = (kid: { mean: number; std?: number }) =>
+    (evalTable([{ data: "x", gaze: syn, kid }]).rows[0] as unknown[])[6];
+  assert.equal(kidCell({ mean: 0.115, std: 0 }), "0.115");
+  assert.equal(kidCell({ mean: 0.115, std: 4.16e-17 }), "0.115");
+  assert.equal(kidCell({ mean: 0.0445 }), "0.0445");
+  assert.equal(kidCell({ mean: 0.002, std: 1e-6 }), "0.00200 ± 1.00e-6");
   const html = new Report("eval").table(table, { caption: "trained on X, tested on real" })
     .render();
   for (
