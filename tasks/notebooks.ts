@@ -1,5 +1,5 @@
 /**
- * `deno task notebooks [--scale smoke|full] [--out-dir DIR] [names...]`: executes notebooks
+ * `deno task notebooks [--scale smoke|small|full] [--out-dir DIR] [names...]`: executes notebooks
  * headlessly, exports HTML and checks each cell's expected outputs (`lib/notebook/run.ts`).
  *
  * Prints one line per notebook and finally `notebooks: N passed, M failed`; exits 1 when any
@@ -22,7 +22,7 @@ each cell's expected outputs (cell metadata "eyegan": {"expect": [MIME types]}).
 
   names              notebooks to run: file names with or without .ipynb, or a prefix
                      such as 00 (default: all, sorted)
-  --scale S          smoke | full: sets ${SCALE_ENV} for the kernel (default: $${SCALE_ENV},
+  --scale S          smoke | small | full: sets ${SCALE_ENV} for the kernel (default: $${SCALE_ENV},
                      else smoke)
   --out-dir DIR      where executed notebooks and HTML go (default runs/notebooks)
   --notebook-dir DIR where the notebooks are (default notebooks)

@@ -92,7 +92,7 @@ function resolve(options: NotebookRunOptions): Resolved {
  * The scale for a run: `flag` when given, else `$EYEGAN_NOTEBOOK_SCALE` when set and not
  * empty, else `smoke`.
  *
- * @throws {UsageError} for anything but `smoke` or `full`, naming where it came from.
+ * @throws {UsageError} for anything but `smoke`, `small` or `full`, naming where it came from.
  */
 export function resolveNotebookScale(flag?: string): NotebookScale {
   const env = flag === undefined ? Deno.env.get(SCALE_ENV) : undefined;

@@ -13,9 +13,10 @@ function withEnv(value: string | undefined, fn: () => void): void {
   }
 }
 
-Deno.test("notebookScale reads EYEGAN_NOTEBOOK_SCALE, full by default", () => {
-  withEnv(undefined, () => assert.equal(notebookScale(), "full"));
-  withEnv("", () => assert.equal(notebookScale(), "full"));
+Deno.test("notebookScale reads EYEGAN_NOTEBOOK_SCALE, small by default", () => {
+  withEnv(undefined, () => assert.equal(notebookScale(), "small"));
+  withEnv("", () => assert.equal(notebookScale(), "small"));
+  withEnv("full", () => assert.equal(notebookScale(), "full"));
   withEnv("smoke", () => assert.equal(notebookScale(), "smoke"));
   withEnv(" Smoke ", () => assert.equal(notebookScale(), "smoke"));
   withEnv(
@@ -28,6 +29,14 @@ Deno.test("notebookScale reads EYEGAN_NOTEBOOK_SCALE, full by default", () => {
 Deno.test("byScale picks the value for the scale", () => {
   assert.equal(byScale({ smoke: 2, full: 200 }, "smoke"), 2);
   assert.equal(byScale({ smoke: 2, full: 200 }, "full"), 200);
+  assert.equal(byScale({ smoke: 2, small: 20, full: 200 }, "small"), 20);
   withEnv("smoke", () => assert.equal(byScale({ smoke: "s", full: "f" }), "s"));
-  assert.throws(() => parseNotebookScale("x"), /expected one of smoke, full/);
+  withEnv(undefined, () => assert.equal(byScale({ smoke: "s", small: "m", full: "f" }), "m"));
+  assert.throws(() => parseNotebookScale("x"), /expected one of smoke, small, full/);
+});
+
+Deno.test("byScale gives small the full value when small is left out", () => {
+  assert.equal(byScale({ smoke: 8, full: 32 }, "small"), 32);
+  // an explicit small value wins, even a falsy one
+  assert.equal(byScale({ smoke: 8, small: 0, full: 32 }, "small"), 0);
 });
