@@ -37,12 +37,18 @@ export {
   RESNET_GENERATOR_DEFAULTS,
   resnetGenerator,
   type ResnetGeneratorConfig,
+  resnetMaxDownsamplings,
+  resnetPadding,
+  resnetSizeProblem,
 } from "./networks/resnet_generator.ts";
 export {
   PATCHGAN_DISCRIMINATOR_DEFAULTS,
   PATCHGAN_RECEPTIVE_FIELDS,
   patchganDiscriminator,
   type PatchganDiscriminatorConfig,
+  patchganFittingFields,
+  patchganMinSize,
+  patchganOutputSize,
   patchganReceptiveField,
 } from "./networks/patchgan_discriminator.ts";
 export {
@@ -50,6 +56,8 @@ export {
   unetDepth,
   unetGenerator,
   type UnetGeneratorConfig,
+  unetMaxDepth,
+  unetPadding,
 } from "./networks/unet_generator.ts";
 export {
   GAZE_ESTIMATOR_DEFAULTS,

@@ -1,11 +1,18 @@
 /**
  * What the GAN methods' configs share (CycleGAN, GazeGAN, pix2pix): Adam of the generators and of
  * the discriminators, the constant-then-linear-decay learning-rate schedule (`schedule.ts`), their
- * paper defaults, their fields as declared to the experiment harness, and the checks of a merged
- * config with their error messages.
+ * paper defaults, their fields as declared to the experiment harness, the checks of a merged
+ * config with their error messages, and the check that the PatchGAN of
+ * `--discriminator.receptiveField` fits the data's image size ({@link checkPatchganFits}).
  *
  * @module
  */
+import {
+  PATCHGAN_RECEPTIVE_FIELDS,
+  patchganFittingFields,
+  patchganMinSize,
+} from "../nn/networks/patchgan_discriminator.ts";
+import { SetupError } from "../util/cli.ts";
 
 /** The optimiser and schedule settings of a GAN method's config. */
 export interface GanOptimizerConfig {
@@ -90,4 +97,44 @@ export function validateGanOptimizer(c: GanOptimizerConfig, check: ConfigChecks)
   }
   check.int("schedule.constantSteps", c.schedule.constantSteps, 0);
   check.int("schedule.decaySteps", c.schedule.decaySteps, 0);
+}
+
+/** "1, 16, 34 or 70". */
+function orList(items: readonly (string | number)[]): string {
+  return items.length < 2
+    ? items.join("")
+    : `${items.slice(0, -1).join(", ")} or ${items[items.length - 1]}`;
+}
+
+/**
+ * Refuses a `--discriminator.receptiveField` whose PatchGAN cannot take the data's images (its
+ * 4x4 convolutions would shrink them to nothing; `patchganMinSize`), before a run folder is made.
+ *
+ * @param size the images' height and width.
+ * @param data names the images in the message, e.g. `--paired data/generated/...`.
+ * @throws {SetupError} naming the flag, the image size, the smallest size the PatchGAN takes and
+ *   the receptive fields that fit (tasks exit with code 2).
+ */
+export function checkPatchganFits(
+  receptiveField: number,
+  size: { height: number; width: number },
+  data: string,
+): void {
+  const flag = "--discriminator.receptiveField";
+  if (PATCHGAN_RECEPTIVE_FIELDS[receptiveField] === undefined) {
+    throw new SetupError(
+      `${flag} must be one of ${Object.keys(PATCHGAN_RECEPTIVE_FIELDS).join(", ")}, got ` +
+        `${receptiveField}`,
+    );
+  }
+  const { height, width } = size;
+  const fits = patchganFittingFields(height, width);
+  if (fits.includes(receptiveField)) return;
+  const min = patchganMinSize(receptiveField);
+  throw new SetupError(
+    `${flag} ${receptiveField} does not fit the ${height}x${width} images of ${data}: the ` +
+      `${receptiveField}x${receptiveField} PatchGAN takes images of at least ${min}x${min} ` +
+      `(its 4x4 convolutions shrink smaller ones to nothing); use ${flag} ${orList(fits)}, ` +
+      `which fit ${height}x${width}`,
+  );
 }

@@ -6,7 +6,8 @@
  * run, whose report keeps GazeGAN's sections), an interrupted GazeGAN run resumed to
  * the end, resumes from checkpoints that do not fit refused with the run folder unchanged,
  * `--steps` past the learning-rate schedule refused (new run and resume; exit 2) until the
- * schedule is raised with them, and unknown flags exiting 2. A few seconds on two CPU cores. Every test makes its own temp folder and removes it.
+ * schedule is raised with them, networks too big for the images (`--generator.downsamplings`,
+ * `--discriminator.receptiveField`) refused before any run folder, and unknown flags exiting 2. A few seconds on two CPU cores. Every test makes its own temp folder and removes it.
  */
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
@@ -212,6 +213,43 @@ Deno.test("train-cyclegan / train-gazegan: unknown flags exit 2 with the valid o
   assert.match(g.text, /unknown flag --gaze\.weigth/);
   assert.match(g.text, /--gaze\.estimator/);
 });
+
+Deno.test("train-cyclegan / train-gazegan: networks that do not fit the images exit 2 before any run folder", () =>
+  fixture(async ({ root, smoke }) => {
+    const cases: [string, (argv: string[]) => Promise<number>, string[], RegExp][] = [
+      [
+        "cyclegan-d",
+        cycleMain,
+        ["--discriminator.receptiveField", "142"],
+        /^train-cyclegan: --discriminator\.receptiveField 142 does not fit the 36x60 images of --source \S+\/syn: .*at least 48x48.*use --discriminator\.receptiveField 1, 16, 34 or 70, which fit 36x60$/m,
+      ],
+      [
+        "cyclegan-g",
+        cycleMain,
+        ["--generator.downsamplings", "6"],
+        /^train-cyclegan: --generator\.downsamplings 6 does not fit the 36x60 images of --source \S+\/syn: .*down to 1x1 before the residual blocks.*at most 5 \(6 with --generator\.blocks 0\)$/m,
+      ],
+      [
+        "cyclegan-rf",
+        cycleMain,
+        ["--discriminator.receptiveField", "50"],
+        /cyclegan: discriminator\.receptiveField must be one of/,
+      ],
+      [
+        "gazegan-g",
+        gazeMain,
+        ["--generator.downsamplings", "7"],
+        /^train-gazegan: --generator\.downsamplings 7 does not fit .*pad 36x60 to 128x128/m,
+      ],
+    ];
+    for (const [name, main, flags, re] of cases) {
+      const out = `${root}/${name}`;
+      const c = await captured(() => main([...smoke, "--no-eval", ...flags, "--out", out]));
+      assert.equal(c.value, 2, `${name}: ${c.text}`);
+      assert.match(c.text, re, name);
+      await assert.rejects(() => Deno.stat(out), Deno.errors.NotFound, `${name}: no run folder`);
+    }
+  }));
 
 Deno.test("train-gazegan interrupted (as by Ctrl-C): checkpoint, no evaluation, exit 130; resume reuses E and ends it", () =>
   fixture(async ({ root, smoke }) => {

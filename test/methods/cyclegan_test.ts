@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../../lib/backend/mod.ts";
 import {
+  checkCycleGANGeometry,
   CycleGAN,
   CYCLEGAN_DEFAULTS,
   CYCLEGAN_PRESETS,
@@ -17,6 +18,7 @@ import {
 import type { BatchSource } from "../../lib/methods/simgan/model.ts";
 import { restoreCheckpoint } from "../../lib/train/checkpoint.ts";
 import { getLearningRate } from "../../lib/train/schedule.ts";
+import { SetupError } from "../../lib/util/cli.ts";
 import { checkpointThroughFile, SHAPE } from "./model_fixture.ts";
 import { noisyImages } from "./noisy_images.ts";
 
@@ -99,6 +101,53 @@ Deno.test("CycleGAN config: paper defaults, presets resolve, bad settings are er
     [{ poolSize: "50" as unknown as number }, /must be number/],
   ];
   for (const [overrides, re] of bad) assert.throws(() => resolveCycleganConfig(overrides), re);
+});
+
+Deno.test("CycleGAN geometry: downsamplings or a D that do not fit the images are refused", () => {
+  const at = (overrides: CycleGANOverrides) => resolveCycleganConfig({ ...TINY, ...overrides });
+  // fits: the defaults, the most downsamplings and the biggest D for 36x60
+  checkCycleGANGeometry(CYCLEGAN_DEFAULTS, SHAPE);
+  checkCycleGANGeometry(
+    at({ generator: { downsamplings: 5 }, discriminator: { receptiveField: 70 } }),
+    SHAPE,
+  );
+  checkCycleGANGeometry(at({ generator: { downsamplings: 6, blocks: 0 } }), SHAPE);
+  const refused: [CycleGANOverrides, RegExp][] = [
+    [
+      { generator: { downsamplings: 6 } },
+      /^--generator\.downsamplings 6 does not fit the 36x60 images of --source S: 6 stride-2 downsamplings bring 36x60 \(padded to 64x64\) down to 1x1 before the residual blocks.*; use --generator\.downsamplings of at most 5 \(6 with --generator\.blocks 0\)$/,
+    ],
+    [
+      { generator: { downsamplings: 7, blocks: 0 } },
+      /^--generator\.downsamplings 7 .*pad 36x60 to 128x128 .*; use --generator\.downsamplings of at most 6$/,
+    ],
+    [
+      { discriminator: { receptiveField: 142 } },
+      /^--discriminator\.receptiveField 142 does not fit the 36x60 images of --source S: .*at least 48x48.*1, 16, 34 or 70, which fit 36x60$/,
+    ],
+  ];
+  for (const [overrides, re] of refused) {
+    assert.throws(
+      () => checkCycleGANGeometry(at(overrides), SHAPE, { data: "--source S" }),
+      (e) => {
+        assert.ok(e instanceof SetupError, "a setup error: exit 2, no usage text");
+        assert.match((e as Error).message, re);
+        return true;
+      },
+    );
+  }
+  // CycleGAN.create refuses them too, before any variable is made
+  const before = tf.memory().numTensors;
+  assert.throws(
+    () => CycleGAN.create(at({ generator: { downsamplings: 6 } }), { seed: 1, shape: SHAPE }),
+    /resnet_generator: 6 stride-2 downsamplings bring 36x60 .*use at most 5 downsamplings/,
+  );
+  assert.throws(
+    () =>
+      CycleGAN.create(at({ discriminator: { receptiveField: 286 } }), { seed: 1, shape: SHAPE }),
+    /patchgan_discriminator: input 36x60 is too small for the 286x286 PatchGAN/,
+  );
+  assert.equal(tf.memory().numTensors, before, "nothing left behind");
 });
 
 Deno.test("CycleGAN: generator and discriminator steps give finite losses and leak no tensors", async () => {

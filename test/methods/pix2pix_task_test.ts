@@ -7,7 +7,8 @@
  * the live G's paired metrics; the run's own paired_eval.json is not replaced by other
  * settings; eval-gaze into the run keeps the report's pix2pix sections), the ablation flags, bad flags and data sets exiting 2 (a
  * `--pairedTest` that is the training set, `--steps` past the learning-rate schedule, new run
- * or resume), the note when no held-out set is known, and the report written when an
+ * or resume; a `--generator.depth` or `--discriminator.receptiveField` too big for the images,
+ * or a bad model config, with no run folder made), the note when no held-out set is known, and the report written when an
  * evaluation fails after training. Several seconds on two CPU cores. Every test makes its own temp folder and
  * removes it.
  */
@@ -387,6 +388,38 @@ Deno.test("train-pix2pix: bad flags and data sets exit 2 with what is valid", ()
       const c = await captured(() => pix2pixMain([flag, value]));
       assert.equal(c.value, 2, c.text);
       assert.ok(c.text.includes(`${flag} must be < 1, got '1'`), c.text);
+    }
+  }));
+
+Deno.test("train-pix2pix: networks that do not fit the images, or a bad model config, exit 2 before any run folder", () =>
+  fixture(async ({ root, smoke, paired }) => {
+    const cases: [string, string[], RegExp][] = [
+      [
+        "big-d",
+        ["--discriminator.receptiveField", "286"],
+        /^train-pix2pix: --discriminator\.receptiveField 286 does not fit the 36x60 images of --paired \S+\/pairs: the 286x286 PatchGAN takes images of at least 96x96 .*use --discriminator\.receptiveField 1, 16, 34 or 70, which fit 36x60$/m,
+      ],
+      [
+        "deep-g",
+        ["--generator.depth", "9"],
+        /^train-pix2pix: --generator\.depth 9 does not fit the 36x60 images of --paired \S+\/pairs: the U-Net would reflection-pad them to 512x512 .*use --generator\.depth of at most 6, or 0 \(auto: 5 for 36x60\)$/m,
+      ],
+      [
+        "bad-rf",
+        ["--discriminator.receptiveField", "50"],
+        /discriminator\.receptiveField must be one of 1, 16, 34, 70, 142, 286, got '50'/,
+      ],
+      ["no-terms", ["--objective", "cgan", "--adversarial.weight", "0"], /both 0/],
+    ];
+    for (const [name, flags, re] of cases) {
+      const out = `${root}/${name}`;
+      const c = await captured(() =>
+        pix2pixMain([...smoke, ...paired, "--no-eval", ...flags, "--out", out])
+      );
+      assert.equal(c.value, 2, `${name}: ${c.text}`);
+      assert.match(c.text, re, name);
+      assert.ok(!c.text.includes("Short flags:"), `${name}: a setup error, no usage text`);
+      await assert.rejects(() => Deno.stat(out), Deno.errors.NotFound, `${name}: no run folder`);
     }
   }));
 

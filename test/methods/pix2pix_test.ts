@@ -10,6 +10,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../../lib/backend/mod.ts";
 import { makeDataset } from "../../lib/data/dataset.ts";
 import {
+  checkPix2PixGeometry,
   discriminatorObjective,
   encodeMaps,
   generatorObjective,
@@ -351,6 +352,57 @@ Deno.test("pix2pix config: paper defaults, presets resolve, bad settings are err
     () => Pix2Pix.create(TINY, { seed: 1, inChannels: 0, shape: SHAPE }),
     /inChannels/,
   );
+});
+
+Deno.test("pix2pix geometry: a U-Net depth or a trained D that does not fit the images is refused", () => {
+  const cfg = resolvePix2PixConfig(TINY);
+  const at = (overrides: Pix2PixOverrides) => resolvePix2PixConfig({ ...TINY, ...overrides });
+  // fits: the defaults (depth auto), the deepest U-Net and the biggest D for 36x60
+  checkPix2PixGeometry(cfg, SHAPE);
+  checkPix2PixGeometry(
+    at({ generator: { depth: 6 }, discriminator: { receptiveField: 70 } }),
+    SHAPE,
+  );
+  checkPix2PixGeometry(at({ discriminator: { receptiveField: 286 } }), { height: 96, width: 96 });
+  const refused: [Pix2PixOverrides, RegExp][] = [
+    [
+      { generator: { depth: 9 } },
+      /^--generator\.depth 9 does not fit the 36x60 images of --paired P: the U-Net would reflection-pad them to 512x512 .*up to 238.*use --generator\.depth of at most 6, or 0 \(auto: 5 for 36x60\)$/,
+    ],
+    [{ generator: { depth: 7 } }, /--generator\.depth 7 .*reflection-pad them to 128x128 /],
+    [
+      { discriminator: { receptiveField: 286 } },
+      /^--discriminator\.receptiveField 286 does not fit the 36x60 images of --paired P: the 286x286 PatchGAN takes images of at least 96x96 .*use --discriminator\.receptiveField 1, 16, 34 or 70, which fit 36x60$/,
+    ],
+    [{ discriminator: { receptiveField: 142 } }, /receptiveField 142 .* at least 48x48/],
+  ];
+  for (const [overrides, re] of refused) {
+    assert.throws(() => checkPix2PixGeometry(at(overrides), SHAPE, { data: "--paired P" }), (e) => {
+      assert.ok(e instanceof SetupError, "a setup error: exit 2, no usage text");
+      assert.match((e as Error).message, re);
+      return true;
+    });
+  }
+  // D is not checked when it is not trained (L1 only)
+  checkPix2PixGeometry(
+    at({ adversarial: { weight: 0 }, discriminator: { receptiveField: 286 } }),
+    SHAPE,
+  );
+  // Pix2Pix.create refuses them too, before any variable is made
+  const before = tf.memory().numTensors;
+  const build = (overrides: Pix2PixOverrides) => () =>
+    Pix2Pix.create({ ...TINY, ...overrides }, { seed: 1, inChannels: 1, shape: SHAPE });
+  assert.throws(
+    build({ generator: { ...TINY.generator, depth: 9 } }),
+    /unet_generator: depth 9 pads 36x60 to 512x512 .*use depth of at most 6/,
+  );
+  assert.throws(
+    build({ discriminator: { filters: 4, receptiveField: 286 } }),
+    /patchgan_discriminator: input 36x60 is too small for the 286x286 PatchGAN/,
+  );
+  assert.equal(tf.memory().numTensors, before, "nothing left behind");
+  const l1 = build({ adversarial: { weight: 0 }, discriminator: { receptiveField: 286 } })();
+  l1.dispose();
 });
 
 Deno.test("pix2pix data: map encodings, input channels, aligned shuffled pairs, stream state", () => {

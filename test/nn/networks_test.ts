@@ -5,8 +5,16 @@ import {
   gradientsRegistered,
   NETWORK_DEFAULTS,
   NETWORK_NAMES,
+  patchganFittingFields,
+  patchganMinSize,
+  patchganOutputSize,
   patchganReceptiveField,
+  resnetMaxDownsamplings,
+  resnetPadding,
+  resnetSizeProblem,
   unetDepth,
+  unetMaxDepth,
+  unetPadding,
 } from "../../lib/nn/mod.ts";
 import { images, maxAbsDiff, useCpu } from "./_cpu.ts";
 
@@ -131,6 +139,62 @@ Deno.test("patchgan_discriminator: receptive fields and patch-map sizes", () => 
   );
 });
 
+Deno.test("patchganOutputSize: the forward pass's patch map without tensors; too-small inputs named", () => {
+  assert.deepEqual([1, 16, 34, 70, 142, 286].map(patchganMinSize), [1, 6, 12, 24, 48, 96]);
+  assert.deepEqual(patchganFittingFields(36, 60), [1, 16, 34, 70]);
+  assert.deepEqual(patchganFittingFields(256, 256), [1, 16, 34, 70, 142, 286]);
+  assert.deepEqual(patchganFittingFields(5, 500), [1]);
+  // against a built network's forward pass (1 map per layer, batch 1)
+  const forward = (rf: number, h: number, w: number) => {
+    const D = buildNetwork("patchgan_discriminator", {
+      inChannels: 1,
+      filters: 1,
+      receptiveField: rf,
+    }, { seed: 1 });
+    try {
+      return outShape(D, [1, h, w, 1]);
+    } finally {
+      D.dispose();
+    }
+  };
+  const want: [number, number, number, number, number][] = [
+    // receptive field, h, w, map h, map w
+    [1, 36, 60, 36, 60],
+    [16, 36, 60, 16, 28],
+    [34, 36, 60, 7, 13],
+    [70, 36, 60, 2, 5],
+    [70, 256, 256, 30, 30],
+    [142, 256, 256, 14, 14],
+    [286, 256, 256, 6, 6],
+    [70, 24, 24, 1, 1], // the smallest input of the 70x70 PatchGAN
+    [286, 96, 97, 1, 1],
+  ];
+  for (const [rf, h, w, mh, mw] of want) {
+    assert.deepEqual(patchganOutputSize(rf, h, w), { height: mh, width: mw }, `${rf} ${h}x${w}`);
+    assert.deepEqual(forward(rf, h, w), [1, mh, mw, 1], `forward ${rf} ${h}x${w}`);
+  }
+  // too small: the same error from the pure function and the forward pass
+  const cases: [number, number, number, RegExp][] = [
+    [
+      142,
+      36,
+      60,
+      /input 36x60 is too small for the 142x142 PatchGAN \(down to 1x2 before conv_out/,
+    ],
+    [286, 36, 60, /input 36x60 is too small for the 286x286 PatchGAN \(down to 1x1 before conv6/],
+    [70, 23, 60, /input 23x60 is too small .*\(down to 1x6 before conv_out/],
+  ];
+  for (const [rf, h, w, re] of cases) {
+    assert.throws(() => patchganOutputSize(rf, h, w), re);
+    assert.throws(() => forward(rf, h, w), re);
+  }
+  assert.throws(
+    () => patchganOutputSize(286, 36, 60),
+    /at least 96x96\); receptive fields that fit 36x60: 1, 16, 34, 70$/,
+  );
+  assert.throws(() => patchganOutputSize(50, 36, 60), /receptiveField 50 not supported/);
+});
+
 Deno.test("unet_generator: depth from size, same-size output, skips and plain variant", () => {
   assert.equal(unetDepth({ height: 128, width: 128, depth: "auto" }), 7);
   assert.equal(unetDepth({ height: 256, width: 256, depth: "auto" }), 8);
@@ -172,6 +236,88 @@ Deno.test("unet_generator: depth from size, same-size output, skips and plain va
   assert.deepEqual(outShape(small, [1, 36, 60, 1]), [1, 36, 60, 1]);
   assert.throws(() => outShape(small, [1, 64, 64, 1]), /built for 36x60/);
   small.dispose();
+});
+
+Deno.test("unet_generator: reflection padding bounds the depth; a deeper one throws at build", () => {
+  assert.equal(unetMaxDepth(36, 60), 6);
+  assert.equal(unetMaxDepth(35, 55), 6);
+  assert.equal(unetMaxDepth(256, 256), 9);
+  assert.equal(unetMaxDepth(1, 60), 0);
+  for (const [h, w] of [[36, 60], [35, 55], [256, 256], [2, 3]]) {
+    assert.ok(unetDepth({ height: h, width: w, depth: "auto" }) <= unetMaxDepth(h, w), "auto fits");
+  }
+  assert.deepEqual(unetPadding({ height: 36, width: 60, depth: 5 }), [14, 14, 2, 2]);
+  assert.deepEqual(unetPadding({ height: 36, width: 60, depth: 6 }), [14, 14, 2, 2]);
+  assert.deepEqual(unetPadding({ height: 36, width: 60, depth: 2 }), [0, 0, 0, 0]);
+  assert.throws(
+    () => unetPadding({ height: 36, width: 60, depth: 7 }),
+    /depth 7 pads 36x60 to 128x128 \(multiples of 2\^7 = 128\), which reflection padding cannot do.*up to 46.*use depth of at most 6, or "auto" \(5 for 36x60\)/,
+  );
+  assert.throws(
+    () => unetPadding({ height: 36, width: 60, depth: 3, sizeMode: "error" }),
+    /depth 3 needs H and W divisible by 8/,
+  );
+  const cfg = { inChannels: 1, outChannels: 1, height: 36, width: 60, filters: 1, maxFilters: 2 };
+  // the deepest that fits runs (36x60 at 64x64 down to 1x1)
+  const deepest = buildNetwork("unet_generator", { ...cfg, depth: 6 }, { seed: 1 });
+  assert.deepEqual(outShape(deepest, [1, 36, 60, 1]), [1, 36, 60, 1]);
+  deepest.dispose();
+  // one deeper throws when built, before any variable is made
+  const before = tf.memory().numTensors;
+  for (const depth of [7, 9]) {
+    assert.throws(
+      () => buildNetwork("unet_generator", { ...cfg, depth }, { seed: 1 }),
+      new RegExp(`unet_generator: depth ${depth} pads 36x60 .* use depth of at most 6`),
+    );
+  }
+  assert.equal(tf.memory().numTensors, before, "nothing built");
+});
+
+Deno.test("resnet_generator: reflection padding and the residual blocks bound the downsamplings", () => {
+  assert.equal(resnetMaxDownsamplings(36, 60, 6), 5);
+  assert.equal(resnetMaxDownsamplings(36, 60, 0), 6);
+  assert.equal(resnetMaxDownsamplings(256, 256, 9), 7);
+  assert.equal(resnetMaxDownsamplings(256, 256, 0), 9);
+  assert.equal(resnetMaxDownsamplings(2, 2, 1), -1);
+  assert.deepEqual(resnetPadding({ downsamplings: 2, blocks: 6 }, 35, 55), [0, 1, 0, 1]);
+  assert.equal(resnetSizeProblem({ downsamplings: 5, blocks: 6 }, 36, 60), undefined);
+  assert.match(
+    resnetSizeProblem({ downsamplings: 6, blocks: 6 }, 36, 60) ?? "",
+    /^6 stride-2 downsamplings bring 36x60 \(padded to 64x64\) down to 1x1 before the residual blocks/,
+  );
+  assert.match(
+    resnetSizeProblem({ downsamplings: 7, blocks: 0 }, 36, 60) ?? "",
+    /^7 stride-2 downsamplings pad 36x60 to 128x128 .*up to 46/,
+  );
+  const G = (downsamplings: number, blocks: number) =>
+    buildNetwork("resnet_generator", {
+      inChannels: 1,
+      outChannels: 1,
+      filters: 1,
+      downsamplings,
+      blocks,
+    }, { seed: 1 });
+  // the limits are the forward pass's: the most that fit run, one more throws naming them
+  const runs: [number, number][] = [[5, 1], [6, 0]];
+  for (const [n, blocks] of runs) {
+    const net = G(n, blocks);
+    assert.deepEqual(outShape(net, [1, 36, 60, 1]), [1, 36, 60, 1], `n ${n} blocks ${blocks}`);
+    net.dispose();
+  }
+  const fails: [number, number, RegExp][] = [
+    [
+      6,
+      1,
+      /down to 1x1 before the residual blocks.*use at most 5 downsamplings for 36x60 \(6 without residual blocks\)/,
+    ],
+    [7, 0, /pad 36x60 to 128x128.*use at most 6 downsamplings for 36x60$/],
+  ];
+  for (const [n, blocks, re] of fails) {
+    const net = G(n, blocks);
+    assert.throws(() => outShape(net, [1, 36, 60, 1]), re);
+    assert.throws(() => resnetPadding({ downsamplings: n, blocks }, 36, 60), re);
+    net.dispose();
+  }
 });
 
 Deno.test("unet_generator: dropout stays on at test time when requested", () => {

@@ -23,6 +23,10 @@
  * Logged values: `loss_G_adv`, `loss_F_adv`, `loss_cyc`, `loss_id`, `loss_G` (their sum),
  * `loss_D_Y`, `loss_D_X`, `lr`.
  *
+ * `--generator.downsamplings` and `--discriminator.receptiveField` too big for the data's images
+ * are refused before the run folder is made ({@link checkCycleGANGeometry}; at 36x60:
+ * downsamplings <= 5, receptive field <= 70), by `train-cyclegan` and `train-gazegan` alike.
+ *
  * Timing: see `lib/methods/gazegan/mod.ts` (GazeGAN's step is CycleGAN's plus the estimator).
  *
  * @example

@@ -40,10 +40,20 @@ import {
 } from "../../losses/adversarial.ts";
 import { l1Loss } from "../../losses/pixel.ts";
 import type { Network } from "../../nn/network.ts";
-import type { PatchganDiscriminatorConfig } from "../../nn/networks/patchgan_discriminator.ts";
-import type { ResnetGeneratorConfig } from "../../nn/networks/resnet_generator.ts";
+import {
+  type PatchganDiscriminatorConfig,
+  patchganOutputSize,
+} from "../../nn/networks/patchgan_discriminator.ts";
+import {
+  type ResnetGeneratorConfig,
+  resnetMaxDownsamplings,
+  resnetPadding,
+  resnetSizeProblem,
+} from "../../nn/networks/resnet_generator.ts";
 import { buildNetwork } from "../../nn/registry.ts";
+import { checkPatchganFits } from "../../train/gan_config.ts";
 import { linearDecayLr, setLearningRate } from "../../train/schedule.ts";
+import { SetupError } from "../../util/cli.ts";
 import { Rng } from "../../util/random.ts";
 import { ImagePool, type ImageShape, type PoolState } from "../image_pool.ts";
 import type { BatchSource } from "../simgan/model.ts";
@@ -114,6 +124,43 @@ function networkSeed(seed: number, name: string): number {
   return new Rng(seed).fork("network", name).key;
 }
 
+/**
+ * Refuses, before anything is built or written, networks that do not fit the image size:
+ * `generator.downsamplings` the ResNet generators cannot take at this size
+ * (`resnetSizeProblem`: the reflection padding to a multiple of 2^n, and at least 2x2 left for
+ * the residual blocks; at most 5 for 36x60) and a `discriminator.receptiveField` whose PatchGAN
+ * the images are too small for (`checkPatchganFits`). The CycleGAN-family tasks call it with the
+ * data's size before making the run folder.
+ *
+ * @param shape the images' height and width (both domains).
+ * @param options `data` names the images in messages (default `the data`).
+ * @throws {SetupError} naming the flag (`--generator.downsamplings`,
+ *   `--discriminator.receptiveField`), the image size and the values that fit.
+ */
+export function checkCycleGANGeometry(
+  config: Pick<CycleGANConfig, "generator" | "discriminator">,
+  shape: { height: number; width: number },
+  options: { data?: string } = {},
+): void {
+  const { height, width } = shape;
+  const data = options.data ?? "the data";
+  const g = config.generator;
+  const problem = resnetSizeProblem(g, height, width);
+  if (problem !== undefined) {
+    const max = resnetMaxDownsamplings(height, width, g.blocks);
+    const noBlocks = g.blocks > 0 ? resnetMaxDownsamplings(height, width, 0) : max;
+    throw new SetupError(
+      `--generator.downsamplings ${g.downsamplings} does not fit the ${height}x${width} images ` +
+        `of ${data}: ${problem}; ` +
+        (max >= 0
+          ? `use --generator.downsamplings of at most ${max}` +
+            (noBlocks > max ? ` (${noBlocks} with --generator.blocks 0)` : "")
+          : `no setting of G and F fits ${height}x${width}`),
+    );
+  }
+  checkPatchganFits(config.discriminator.receptiveField, shape, data);
+}
+
 type Generator = Network<ResnetGeneratorConfig, tf.Tensor4D>;
 type Discriminator = Network<PatchganDiscriminatorConfig, tf.Tensor4D>;
 
@@ -155,6 +202,9 @@ export class CycleGAN {
     const { seed } = options;
     const { channels } = options.shape;
     const ns = options.namespaces ?? {};
+    // networks too big for the images fail here, not at the first step
+    resnetPadding(config.generator, this.shape.height, this.shape.width);
+    patchganOutputSize(config.discriminator.receptiveField, this.shape.height, this.shape.width);
     const built: { dispose(): void }[] = [];
     try {
       const gen = (name: "G" | "F") => {
@@ -199,7 +249,8 @@ export class CycleGAN {
    * Builds G, F, D_Y, D_X, their optimisers and the pools.
    *
    * @param config overrides of `CYCLEGAN_DEFAULTS`.
-   * @throws for a bad config.
+   * @throws for a bad config, or networks that do not fit the image size
+   *   ({@link checkCycleGANGeometry} says the same in terms of the task's flags).
    */
   static create(config: CycleGANOverrides, options: CycleGANBuildOptions): CycleGAN {
     return new CycleGAN(resolveCycleganConfig(config), options);

@@ -22,14 +22,15 @@ import { type ConfigSpec, type LoopSettings, resolveConfig } from "../../train/c
 import { runTraining } from "../../train/loop.ts";
 import { checkScheduleCoversSteps } from "../../train/schedule.ts";
 import { type RunSession, startRun } from "../../train/session.ts";
+import { SetupError } from "../../util/cli.ts";
 import type { ImageShape } from "../image_pool.ts";
 import { checkSimganData, readTrainingImages, simganDataDirs } from "../simgan/data.ts";
 import { pickSamples, SAMPLE_COUNT, writeSampleRows } from "../simgan/samples.ts";
 import { ImageStream, streamSource, type StreamState } from "../simgan/source.ts";
 import { evaluateRun, loopSettings, type TrainSimGANOptions } from "../simgan/train.ts";
-import { CYCLEGAN_DEFAULTS, type CycleGANConfig } from "./config.ts";
+import { CYCLEGAN_DEFAULTS, type CycleGANConfig, validateCycleganConfig } from "./config.ts";
 import { generatorRefiner, methodPart } from "./load.ts";
-import { CycleGAN, type CycleGANExtraState } from "./model.ts";
+import { checkCycleGANGeometry, CycleGAN, type CycleGANExtraState } from "./model.ts";
 import { cycleReportSections, cycleRows, describeCycleConfig } from "./report.ts";
 import {
   type CycleDataSettings,
@@ -138,7 +139,15 @@ async function precheck<C extends LoopSettings & CycleDataSettings & CycleGANCon
   if (flags.help || flags.resume !== undefined) return;
   const { values } = resolveConfig(spec, { preset: flags.preset, overrides });
   checkScheduleCoversSteps(values.steps, values.schedule);
-  await checkSimganData(simganDataDirs(values), { ...options, quiet: flags.quiet });
+  try {
+    // what CycleGAN.create would refuse (an unsupported receptive field, bce with LSGAN codes, ...)
+    validateCycleganConfig(values, spec.name);
+  } catch (e) {
+    throw new SetupError((e as Error).message);
+  }
+  const dirs = simganDataDirs(values);
+  const shape = await checkSimganData(dirs, { ...options, quiet: flags.quiet });
+  checkCycleGANGeometry(values, shape, { data: `--source ${dirs.source}` });
 }
 
 /**

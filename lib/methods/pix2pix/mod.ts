@@ -20,7 +20,10 @@
  * Ablations of the paper, as flags of `deno task train-pix2pix`: `--objective l1`
  * (`--adversarial.weight 0`), `--objective cgan` (`--lambdaL1 0`), `--generator.skips false`
  * (encoder-decoder), `--discriminator.receptiveField 1|16|34|70|142|286`,
- * `--discriminator.conditional false`. See `docs/pix2pix.md`.
+ * `--discriminator.conditional false`. See `docs/pix2pix.md`. A `--generator.depth` or (when D is
+ * trained) a `--discriminator.receptiveField` too big for the paired set's images is refused
+ * before the run folder is made ({@link checkPix2PixGeometry}; at 36x60: depth <= 6, receptive
+ * field <= 70).
  *
  * Timing, wasm backend, 2 threads, two CPU cores shared with another training run (load about
  * 3), one G update plus one D update, 36x60x1 `twins`, batch 8 unless noted: see

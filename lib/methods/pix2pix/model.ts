@@ -39,11 +39,22 @@ import {
 } from "../../losses/adversarial.ts";
 import { l1Loss } from "../../losses/pixel.ts";
 import type { Network } from "../../nn/network.ts";
-import type { PatchganDiscriminatorConfig } from "../../nn/networks/patchgan_discriminator.ts";
-import type { UnetGeneratorConfig } from "../../nn/networks/unet_generator.ts";
+import { padToMultiple } from "../../nn/padding.ts";
+import {
+  type PatchganDiscriminatorConfig,
+  patchganOutputSize,
+} from "../../nn/networks/patchgan_discriminator.ts";
+import {
+  unetDepth,
+  type UnetGeneratorConfig,
+  unetMaxDepth,
+  unetPadding,
+} from "../../nn/networks/unet_generator.ts";
 import { buildNetwork } from "../../nn/registry.ts";
+import { checkPatchganFits } from "../../train/gan_config.ts";
 import { linearDecayLr, setLearningRate } from "../../train/schedule.ts";
 import { RunSeeds } from "../../train/seeds.ts";
+import { SetupError } from "../../util/cli.ts";
 import type { ImageShape } from "../image_pool.ts";
 import { assertFinite, updateWithValues } from "../simgan/steps.ts";
 import {
@@ -168,6 +179,46 @@ export function unetConfig(
   };
 }
 
+/**
+ * Refuses, before anything is built or written, networks that do not fit the image size: a
+ * `generator.depth` whose padding reflection cannot make (`unetPadding`; at most
+ * `unetMaxDepth`, 6 for 36x60) and, when D is trained (adversarial weight > 0; an L1-only run
+ * never applies D), a `discriminator.receptiveField` whose PatchGAN the images are too small
+ * for (`checkPatchganFits`). `train-pix2pix` calls it with the paired set's size before making
+ * the run folder.
+ *
+ * @param shape the images' height and width (the input's and the output's).
+ * @param options `data` names the images in messages (default `the data`).
+ * @throws {SetupError} naming the flag (`--generator.depth`, `--discriminator.receptiveField`),
+ *   the image size and the values that fit.
+ */
+export function checkPix2PixGeometry(
+  config: Pick<Pix2PixConfig, "generator" | "discriminator" | "adversarial">,
+  shape: { height: number; width: number },
+  options: { data?: string } = {},
+): void {
+  const { height, width } = shape;
+  const data = options.data ?? "the data";
+  const depth = config.generator.depth === 0 ? "auto" : config.generator.depth;
+  try {
+    unetPadding({ height, width, depth });
+  } catch {
+    const d = unetDepth({ height, width, depth });
+    const [t, b, l, r] = padToMultiple(height, width, 2 ** d);
+    const max = unetMaxDepth(height, width);
+    throw new SetupError(
+      `--generator.depth ${d} does not fit the ${height}x${width} images of ${data}: the ` +
+        `U-Net would reflection-pad them to ${height + t + b}x${width + l + r} (multiples of ` +
+        `2^${d} = ${2 ** d}), but each side's pad (here up to ${Math.max(t, b, l, r)}) must be ` +
+        `shorter than the side it mirrors; use --generator.depth of at most ${max}, or 0 ` +
+        `(auto: ${unetDepth({ height, width, depth: "auto" })} for ${height}x${width})`,
+    );
+  }
+  if (config.adversarial.weight > 0) {
+    checkPatchganFits(config.discriminator.receptiveField, shape, data);
+  }
+}
+
 type Generator = Network<UnetGeneratorConfig, tf.Tensor4D>;
 type Discriminator = Network<PatchganDiscriminatorConfig, tf.Tensor4D>;
 
@@ -204,6 +255,10 @@ export class Pix2Pix {
       throw new Error(`pix2pix: inChannels must be an integer >= 1, got ${inChannels}`);
     }
     this.inChannels = inChannels;
+    // a D that is trained but too big for the images fails here, not at the first step
+    if (config.adversarial.weight > 0) {
+      patchganOutputSize(config.discriminator.receptiveField, this.shape.height, this.shape.width);
+    }
     const ns = options.namespaces ?? {};
     this.G = buildNetwork("unet_generator", unetConfig(config.generator, inChannels, this.shape), {
       seed: seeds.network("G"),
@@ -231,7 +286,9 @@ export class Pix2Pix {
    * Builds G, D and their optimisers.
    *
    * @param config overrides of `PIX2PIX_DEFAULTS`.
-   * @throws for a bad config, or a D too big for the image size.
+   * @throws for a bad config, a U-Net depth the image size does not allow, or (when D is
+   *   trained) a D too big for the image size; {@link checkPix2PixGeometry} says the same in
+   *   terms of the task's flags.
    */
   static create(config: Pix2PixOverrides, options: Pix2PixBuildOptions): Pix2Pix {
     return new Pix2Pix(resolvePix2PixConfig(config), options);

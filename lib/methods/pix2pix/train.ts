@@ -25,7 +25,10 @@
  *    is then thrown.
  *
  * Checked at the start, before a new run's folder is made or a resumed one is changed:
- * `--steps` within the learning-rate schedule, `--pairedTest` not the training set. Every map's
+ * `--steps` within the learning-rate schedule, `--pairedTest` not the training set; for a new
+ * run also the model's settings and that its networks fit the paired set's image size
+ * (`--generator.depth`, and `--discriminator.receptiveField` when D is trained:
+ * {@link checkPix2PixGeometry}; exit 2 naming the values that fit). Every map's
  * class ids are checked when the pairs are read, before the first step. With a custom
  * `--paired` and no `--pairedTest` a note says that no paired metrics will be computed.
  *
@@ -72,7 +75,12 @@ import {
   SAMPLE_COUNT,
   type TrainSimGANOptions,
 } from "../simgan/train.ts";
-import { PIX2PIX_DEFAULTS, type Pix2PixConfig, type Pix2PixOverrides } from "./config.ts";
+import {
+  PIX2PIX_DEFAULTS,
+  type Pix2PixConfig,
+  type Pix2PixOverrides,
+  validatePix2PixConfig,
+} from "./config.ts";
 import {
   checkPairedSet,
   inputEncoder,
@@ -82,7 +90,7 @@ import {
   PairStream,
   readPairs,
 } from "./data.ts";
-import { Pix2Pix, type Pix2PixExtraState } from "./model.ts";
+import { checkPix2PixGeometry, Pix2Pix, type Pix2PixExtraState } from "./model.ts";
 import { loadPix2PixGenerator, pix2pixRefiner, pix2pixTranslator } from "./refiner.ts";
 import { expandPix2PixArgs, PIX2PIX_CONFIG, type Pix2PixTaskConfig } from "./task_config.ts";
 
@@ -228,10 +236,15 @@ async function precheck(
   if (flags.help || flags.resume !== undefined) return;
   const { values } = resolveConfig(PIX2PIX_CONFIG, { preset: flags.preset, overrides });
   checkScheduleCoversSteps(values.steps, values.schedule);
-  await checkPix2PixData(pix2pixDataDirs(values), values.pairs, {
-    ...options,
-    quiet: flags.quiet,
-  });
+  try {
+    // what Pix2Pix.create would refuse (an unsupported receptive field, both terms 0, ...)
+    validatePix2PixConfig(values);
+  } catch (e) {
+    throw new SetupError((e as Error).message);
+  }
+  const dirs = pix2pixDataDirs(values);
+  const shape = await checkPix2PixData(dirs, values.pairs, { ...options, quiet: flags.quiet });
+  checkPix2PixGeometry(values, shape, { data: `--paired ${dirs.paired}` });
 }
 
 /**

@@ -17,7 +17,11 @@
  * `inChannels = C_x + C_y`.
  *
  * Output size per axis for 70x70 (zero pad 1): H -> H/2 -> H/4 -> H/8 -> H/8 - 1 -> H/8 - 2
- * (256 -> 30, 64 -> 6, 36x60 -> 2x5); a too-small input throws.
+ * (256 -> 30, 64 -> 6, 36x60 -> 2x5), floors taken at each step ({@link patchganOutputSize},
+ * without tensors). A 4x4 conv with zero padding 1 needs at least 2 pixels per axis, so each
+ * receptive field has a smallest input ({@link patchganMinSize}: 1 -> 1, 16 -> 6, 34 -> 12,
+ * 70 -> 24, 142 -> 48, 286 -> 96 per axis); a smaller one throws, naming the receptive fields
+ * that fit ({@link patchganFittingFields}; 36x60: 1, 16, 34, 70).
  *
  * Parameters: `conv1/*`, ..., `norm2/*`, ..., `conv_out/*`.
  *
@@ -45,6 +49,24 @@ export const PATCHGAN_RECEPTIVE_FIELDS: Record<number, number> = {
   286: 5,
 };
 
+/** Strides of the 4x4 convs of an n-layer PatchGAN, input to output (none for the PixelGAN). */
+function patchganStrides(layers: number): number[] {
+  return layers === 0 ? [] : [...Array(layers).fill(2), 1, 1];
+}
+
+/** The number of layers n of a receptive field, or a throw listing the supported ones. */
+function patchganLayers(receptiveField: number): number {
+  const n = PATCHGAN_RECEPTIVE_FIELDS[receptiveField];
+  if (n === undefined) {
+    throw new Error(
+      `patchgan_discriminator: receptiveField ${receptiveField} not supported (one of ${
+        Object.keys(PATCHGAN_RECEPTIVE_FIELDS).join(", ")
+      })`,
+    );
+  }
+  return n;
+}
+
 /**
  * Receptive field of an n-layer PatchGAN: walking back from one output pixel through the
  * 4x4 convs, r <- (r - 1) * stride + 4, starting at r = 1.
@@ -56,11 +78,71 @@ export const PATCHGAN_RECEPTIVE_FIELDS: Record<number, number> = {
  * ```
  */
 export function patchganReceptiveField(layers: number): number {
-  if (layers === 0) return 1;
-  const strides = [...Array(layers).fill(2), 1, 1];
+  const strides = patchganStrides(layers);
   let r = 1;
   for (let i = strides.length - 1; i >= 0; i--) r = (r - 1) * strides[i] + 4;
   return r;
+}
+
+/**
+ * The smallest input side (pixels per axis) a PatchGAN of this receptive field takes: walking
+ * back from a 1-pixel output, each 4x4 conv with zero padding 1 and stride s needs
+ * m <- (m - 1) * s + 2 pixels (1, 6, 12, 24, 48, 96 for 1, 16, 34, 70, 142, 286).
+ *
+ * @throws for a receptive field that is not supported.
+ */
+export function patchganMinSize(receptiveField: number): number {
+  const strides = patchganStrides(patchganLayers(receptiveField));
+  let m = 1;
+  for (let i = strides.length - 1; i >= 0; i--) m = (m - 1) * strides[i] + 2;
+  return m;
+}
+
+/** The supported receptive fields whose PatchGAN takes an H x W input, smallest first. */
+export function patchganFittingFields(height: number, width: number): number[] {
+  return Object.keys(PATCHGAN_RECEPTIVE_FIELDS).map(Number).sort((a, b) => a - b)
+    .filter((rf) => Math.min(height, width) >= patchganMinSize(rf));
+}
+
+/**
+ * The patch map a PatchGAN gives for an H x W input, without building it: per 4x4 conv with
+ * zero padding 1 and stride s, n -> floor((n - 2) / s) + 1 (the PixelGAN keeps the size).
+ *
+ * @example
+ * ```ts
+ * import { patchganOutputSize } from "./patchgan_discriminator.ts";
+ * const { height, width } = patchganOutputSize(70, 36, 60); // 2 x 5
+ * if (height !== 2 || width !== 5) throw new Error();
+ * ```
+ *
+ * @throws for a receptive field that is not supported, or an input too small for it (a 4x4
+ *   conv needs at least 2 pixels per axis): the message names the receptive field, the size,
+ *   the conv it fails at, the smallest input and the receptive fields that fit.
+ */
+export function patchganOutputSize(
+  receptiveField: number,
+  height: number,
+  width: number,
+): { height: number; width: number } {
+  const strides = patchganStrides(patchganLayers(receptiveField));
+  let h = height, w = width;
+  for (let i = 0; i < strides.length; i++) {
+    if (Math.min(h, w) < 2) {
+      const conv = i === strides.length - 1 ? "conv_out" : `conv${i + 1}`;
+      const min = patchganMinSize(receptiveField);
+      throw new Error(
+        `patchgan_discriminator: input ${height}x${width} is too small for the ` +
+          `${receptiveField}x${receptiveField} PatchGAN (down to ${h}x${w} before ${conv}, ` +
+          `a 4x4 conv that needs at least 2x2; it takes inputs of at least ${min}x${min}); ` +
+          `receptive fields that fit ${height}x${width}: ${
+            patchganFittingFields(height, width).join(", ") || "none"
+          }`,
+      );
+    }
+    h = Math.floor((h - 2) / strides[i]) + 1;
+    w = Math.floor((w - 2) / strides[i]) + 1;
+  }
+  return { height: h, width: w };
 }
 
 /** Config of {@link patchganDiscriminator}. */
@@ -98,14 +180,7 @@ export function patchganDiscriminator(
   options: BuildOptions,
 ): Network<PatchganDiscriminatorConfig, tf.Tensor4D> {
   const cfg = resolveConfig("patchgan_discriminator", PATCHGAN_DISCRIMINATOR_DEFAULTS, config);
-  const n = PATCHGAN_RECEPTIVE_FIELDS[cfg.receptiveField];
-  if (n === undefined) {
-    throw new Error(
-      `patchgan_discriminator: receptiveField ${cfg.receptiveField} not supported (one of ${
-        Object.keys(PATCHGAN_RECEPTIVE_FIELDS).join(", ")
-      })`,
-    );
-  }
+  const n = patchganLayers(cfg.receptiveField);
   const params = newStore(options);
   const { filters: f, init } = cfg;
   const stages: Stage[] = [];
@@ -160,16 +235,10 @@ export function patchganDiscriminator(
     params,
     inChannels: cfg.inChannels,
     forward: (x, ctx) => {
+      // a 4x4 conv with zero padding 1 needs at least 2 pixels per axis to output one
+      patchganOutputSize(cfg.receptiveField, x.shape[1], x.shape[2]);
       let h: tf.Tensor = x;
       for (const s of stages) {
-        // a 4x4 conv with zero padding 1 needs at least 2 pixels per axis to output one
-        if (k === 4 && Math.min(h.shape[1]!, h.shape[2]!) < 2) {
-          throw new Error(
-            `patchgan_discriminator: input ${x.shape[1]}x${x.shape[2]} is too small for the ` +
-              `${cfg.receptiveField}x${cfg.receptiveField} PatchGAN (down to ` +
-              `${h.shape[1]}x${h.shape[2]} before ${s.conv.name})`,
-          );
-        }
         h = s.conv.apply(h, ctx);
         if (s.norm) h = s.norm.apply(h, ctx);
         if (s.act) h = tf.leakyRelu(h, 0.2);

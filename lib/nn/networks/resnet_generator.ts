@@ -14,7 +14,11 @@
  *
  * Sizes: n stride-2 steps need H and W divisible by 2^n (36x60 is fine for n = 2; 35x55 is not).
  * `sizeMode: "pad"` (default) reflection-pads the input up to the next multiple and crops the
- * output back, so any size works and the output always has the input's size; `"error"` throws.
+ * output back, so the output always has the input's size; `"error"` throws. Reflection padding
+ * bounds n for small images ({@link resnetPadding}, {@link resnetMaxDownsamplings}): each side's
+ * pad must be shorter than its axis, the residual blocks' 3x3 reflect-padded convs need at least
+ * 2x2 after the downsamplings, and the 7x7 ones at least 4x4; 36x60 takes n <= 5 (6 without
+ * residual blocks). A setting that does not fit throws before any convolution, naming the limit.
  *
  * Parameters: `conv_in`, `norm_in`, `down<i>`, `down<i>_norm`, `block<i>/...`, `up<i>`,
  * `up<i>_norm`, `conv_out` (each with `/kernel`, `/bias`, or `/gamma`... for batch norm).
@@ -32,7 +36,7 @@ import {
   resolveConfig,
 } from "../network.ts";
 import { type NormKind, normLayer } from "../norm.ts";
-import { cropPad, padToMultiple, reflectionPad } from "../padding.ts";
+import { cropPad, type Pad4, padToMultiple, reflectionPad } from "../padding.ts";
 import type { WeightInit } from "../params.ts";
 import { deriveSeed } from "../rng.ts";
 
@@ -76,6 +80,110 @@ export const RESNET_GENERATOR_DEFAULTS: ResnetGeneratorConfig = {
   outputActivation: "tanh",
   init: "gan",
 };
+
+/** The padding of an H x W input for n downsamplings, and why the generator cannot take it. */
+function sizeProblem(n: number, blocks: number, height: number, width: number) {
+  const multiple = 2 ** n;
+  const pad = padToMultiple(height, width, multiple);
+  const [t, b, l, r] = pad;
+  const ph = height + t + b, pw = width + l + r;
+  if (Math.max(t, b) >= height || Math.max(l, r) >= width) {
+    return {
+      pad,
+      why: `${n} stride-2 downsamplings pad ${height}x${width} to ${ph}x${pw} (multiples of ` +
+        `2^${n} = ${multiple}), which reflection padding cannot do: each side's pad (here up to ` +
+        `${Math.max(t, b, l, r)}) must be shorter than the side it mirrors`,
+    };
+  }
+  if (Math.min(ph, pw) < 4) {
+    return {
+      pad,
+      why: `${height}x${width} is too small for the 7x7 reflect-padded convolutions, which ` +
+        `need at least 4x4`,
+    };
+  }
+  const bh = ph / multiple, bw = pw / multiple;
+  if (blocks > 0 && Math.min(bh, bw) < 2) {
+    return {
+      pad,
+      why: `${n} stride-2 downsamplings bring ${height}x${width} (padded to ${ph}x${pw}) down ` +
+        `to ${bh}x${bw} before the residual blocks, whose 3x3 reflect-padded convolutions need ` +
+        `at least 2x2`,
+    };
+  }
+  return { pad, why: undefined };
+}
+
+/**
+ * Why the generator (with `sizeMode: "pad"`) cannot take an H x W input, e.g. `6 stride-2
+ * downsamplings bring 36x60 (padded to 64x64) down to 1x1 before the residual blocks, whose
+ * 3x3 reflect-padded convolutions need at least 2x2`; `undefined` when it can.
+ */
+export function resnetSizeProblem(
+  config: Pick<ResnetGeneratorConfig, "downsamplings" | "blocks">,
+  height: number,
+  width: number,
+): string | undefined {
+  return sizeProblem(config.downsamplings, config.blocks, height, width).why;
+}
+
+/**
+ * The largest number of downsamplings n the generator takes on an H x W input with `blocks`
+ * residual blocks (36x60: 5, or 6 with no blocks; 256x256: 7); -1 when none does.
+ */
+export function resnetMaxDownsamplings(height: number, width: number, blocks: number): number {
+  let max = -1;
+  for (let n = 0; n <= 30; n++) {
+    if (sizeProblem(n, blocks, height, width).why === undefined) max = n;
+  }
+  return max;
+}
+
+/**
+ * The [top, bottom, left, right] reflection padding the generator applies to an H x W input
+ * (zeros when 2^n divides both), checked without building anything.
+ *
+ * @example
+ * ```ts
+ * import { resnetPadding } from "./resnet_generator.ts";
+ * const pad = resnetPadding({ downsamplings: 2, blocks: 6 }, 35, 55); // 35x55 -> 36x56
+ * if (pad.join() !== "0,1,0,1") throw new Error();
+ * ```
+ *
+ * @throws with `sizeMode: "error"` when 2^n does not divide H and W; when reflection padding
+ *   cannot make the padding or the padded image is too small for the convolutions: the message
+ *   names n, the sizes and the most downsamplings that fit ({@link resnetMaxDownsamplings}).
+ */
+export function resnetPadding(
+  config: Pick<ResnetGeneratorConfig, "downsamplings" | "blocks"> & {
+    sizeMode?: ResnetGeneratorConfig["sizeMode"];
+  },
+  height: number,
+  width: number,
+): Pad4 {
+  const { downsamplings: n, blocks } = config;
+  const multiple = 2 ** n;
+  if (config.sizeMode === "error" && (height % multiple || width % multiple)) {
+    throw new Error(
+      `resnet_generator: ${n} stride-2 downsamplings need H and W divisible by ${multiple}, ` +
+        `got ${height}x${width} (use sizeMode "pad" or resize the images)`,
+    );
+  }
+  const { pad, why } = sizeProblem(n, blocks, height, width);
+  if (why !== undefined) {
+    const max = resnetMaxDownsamplings(height, width, blocks);
+    throw new Error(
+      `resnet_generator: ${why}; ` +
+        (max >= 0
+          ? `use at most ${max} downsamplings for ${height}x${width}` +
+            (blocks > 0 && resnetMaxDownsamplings(height, width, 0) > max
+              ? ` (${resnetMaxDownsamplings(height, width, 0)} without residual blocks)`
+              : "")
+          : `no setting fits ${height}x${width}`),
+    );
+  }
+  return pad;
+}
 
 /** Builds the ResNet generator; `apply(x)` returns G(x) [B, H, W, outChannels]. */
 export function resnetGenerator(
@@ -139,7 +247,6 @@ export function resnetGenerator(
     padding: "reflect",
     init,
   });
-  const multiple = 2 ** n;
   return makeNetwork({
     kind: "resnet_generator",
     config: cfg,
@@ -147,13 +254,7 @@ export function resnetGenerator(
     inChannels: cfg.inChannels,
     forward: (x, ctx) => {
       const [, height, w] = x.shape;
-      if (cfg.sizeMode === "error" && (height % multiple || w % multiple)) {
-        throw new Error(
-          `resnet_generator: ${n} stride-2 downsamplings need H and W divisible by ${multiple}, ` +
-            `got ${height}x${w} (use sizeMode "pad" or resize the images)`,
-        );
-      }
-      const pad = padToMultiple(height, w, multiple);
+      const pad = resnetPadding(cfg, height, w);
       const normAct = (h: tf.Tensor, nl: Layer | undefined) => tf.relu(nl ? nl.apply(h, ctx) : h);
       let h: tf.Tensor = reflectionPad(x, pad);
       h = normAct(convIn.apply(h, ctx), normIn);

@@ -23,6 +23,9 @@
  * split evenly between the two sides, and the output is cropped back to H x W (`sizeMode:
  * "pad"`; `"error"` throws instead). So 36x60 runs at 64x64 with d = 5; choose a smaller
  * `depth` (e.g. 2 for 36x60) to avoid padding at the cost of a smaller receptive field.
+ * Reflection padding needs each side's pad shorter than the axis, which bounds the depth
+ * ({@link unetMaxDepth}: 6 for 36x60, whose d = 7 would pad 36 rows to 128); a deeper `depth`
+ * throws when the network is built ({@link unetPadding}), naming the largest that fits.
  *
  * Parameters: `down<i>/*`, `down<i>_norm/*`, `up<i>/*`, `up<i>_norm/*` (i = 1..d, outermost 1).
  *
@@ -38,7 +41,7 @@ import {
   resolveConfig,
 } from "../network.ts";
 import { type NormKind, normLayer } from "../norm.ts";
-import { cropPad, padToMultiple, reflectionPad } from "../padding.ts";
+import { cropPad, type Pad4, padToMultiple, reflectionPad } from "../padding.ts";
 import type { WeightInit } from "../params.ts";
 import { deriveSeed } from "../rng.ts";
 
@@ -104,20 +107,85 @@ export function unetDepth(config: Pick<UnetGeneratorConfig, "height" | "width" |
   return d;
 }
 
-/** Builds the U-Net; `apply(x)` returns G(x) [B, H, W, outChannels] for x of the config's size. */
+/** Whether reflection can make `pad` for an H x W input: each side's pad shorter than its axis. */
+function reflectable(height: number, width: number, pad: Pad4): boolean {
+  const [t, b, l, r] = pad;
+  return Math.max(t, b) < height && Math.max(l, r) < width;
+}
+
+/**
+ * The largest depth d whose padding (H and W up to multiples of 2^d, split between the two
+ * sides) reflection padding can make for an H x W input: each side's pad shorter than its axis
+ * (6 for 36x60, 9 for 256x256; 0 when none can, for a 1-pixel side). `depth: "auto"` never
+ * exceeds it.
+ */
+export function unetMaxDepth(height: number, width: number): number {
+  let d = 0;
+  // the pads grow with d, so the first depth that does not fit ends the search
+  while (d < 30 && reflectable(height, width, padToMultiple(height, width, 2 ** (d + 1)))) d++;
+  return d;
+}
+
+/**
+ * The [top, bottom, left, right] reflection padding the U-Net of a config applies to its
+ * H x W input (zeros when 2^d divides both), checked without building anything.
+ *
+ * @example
+ * ```ts
+ * import { unetPadding } from "./unet_generator.ts";
+ * const pad = unetPadding({ height: 36, width: 60, depth: 5 }); // 36x60 -> 64x64
+ * if (pad.join() !== "14,14,2,2") throw new Error();
+ * ```
+ *
+ * @throws with `sizeMode: "error"` when 2^d does not divide H and W; with `"pad"` (default)
+ *   when a side's pad is not shorter than its axis, which reflection padding cannot do: the
+ *   message names the depth, the sizes and the largest depth that fits ({@link unetMaxDepth}).
+ */
+export function unetPadding(
+  config: Pick<UnetGeneratorConfig, "height" | "width" | "depth"> & {
+    sizeMode?: UnetGeneratorConfig["sizeMode"];
+  },
+): Pad4 {
+  const d = unetDepth(config);
+  const { height, width } = config;
+  const multiple = 2 ** d;
+  if (config.sizeMode === "error" && (height % multiple || width % multiple)) {
+    throw new Error(
+      `unet_generator: depth ${d} needs H and W divisible by ${multiple}, got ` +
+        `${height}x${width} (use sizeMode "pad" or a smaller depth)`,
+    );
+  }
+  const pad = padToMultiple(height, width, multiple);
+  if (!reflectable(height, width, pad)) {
+    const [t, b, l, r] = pad;
+    const max = unetMaxDepth(height, width);
+    throw new Error(
+      `unet_generator: depth ${d} pads ${height}x${width} to ${height + t + b}x${
+        width + l + r
+      } (multiples of 2^${d} = ${multiple}), which reflection padding cannot do: each side's ` +
+        `pad (here up to ${Math.max(t, b, l, r)}) must be shorter than the side it mirrors; ` +
+        (max > 0
+          ? `use depth of at most ${max}, or "auto" (${
+            unetDepth({ height, width, depth: "auto" })
+          } for ${height}x${width})`
+          : `no depth fits ${height}x${width}`),
+    );
+  }
+  return pad;
+}
+
+/**
+ * Builds the U-Net; `apply(x)` returns G(x) [B, H, W, outChannels] for x of the config's size.
+ *
+ * @throws for a depth the config's size does not allow ({@link unetPadding}).
+ */
 export function unetGenerator(
   config: Partial<UnetGeneratorConfig>,
   options: BuildOptions,
 ): Network<UnetGeneratorConfig, tf.Tensor4D> {
   const cfg = resolveConfig("unet_generator", UNET_GENERATOR_DEFAULTS, config);
   const d = unetDepth(cfg);
-  const multiple = 2 ** d;
-  if (cfg.sizeMode === "error" && (cfg.height % multiple || cfg.width % multiple)) {
-    throw new Error(
-      `unet_generator: depth ${d} needs H and W divisible by ${multiple}, got ` +
-        `${cfg.height}x${cfg.width} (use sizeMode "pad" or a smaller depth)`,
-    );
-  }
+  const pad = unetPadding(cfg);
   const params = newStore(options);
   const { init } = cfg;
   const e = Array.from({ length: d }, (_, i) => Math.min(cfg.filters * 2 ** i, cfg.maxFilters));
@@ -172,7 +240,6 @@ export function unetGenerator(
           `unet_generator: built for ${cfg.height}x${cfg.width}, got ${height}x${width}`,
         );
       }
-      const pad = padToMultiple(height, width, multiple);
       const enc: tf.Tensor[] = [];
       let h: tf.Tensor = reflectionPad(x, pad);
       downs.forEach((down, i) => {
