@@ -1,9 +1,11 @@
 /**
  * `deno task train-cyclegan` as a library call ({@link trainCycleGAN}), and the shared task of
- * the CycleGAN family ({@link trainCycleTask}, also `train-gazegan`'s): built like
- * `train-simgan` (`lib/methods/simgan/train.ts`), with its data roles, checks and defaults
- * (`simganDataDirs`, `checkSimganData`, `readTrainingImages`), the experiment harness
- * (`startRun`, `runTraining`, `--resume`), the evaluation protocol on G and the run report.
+ * the CycleGAN family ({@link trainCycleTask}, also `train-gazegan`'s): the skeleton of
+ * `train-simgan` (`runUnpairedTask`, `lib/methods/simgan/unpaired_task.ts`), with its data roles,
+ * checks and defaults (`simganDataDirs`, `checkSimganData`, `readTrainingImages`), the experiment
+ * harness (`startRun`, `runTraining`, `--resume`), the evaluation protocol on G and the run
+ * report. Before the run folder is made, a new run's learning-rate schedule, model config and
+ * image size are checked too (a resume's schedule before anything changes).
  *
  * Sample grids (`samples/step-NNNNNN.png`) show both directions: rows x | G(x) | F(G(x)) and
  * y | F(y) | G(F(y)). The report adds SimGAN's refinement grid with G as the refiner and the
@@ -14,20 +16,19 @@
  *
  * @module
  */
-import { formatEvalSummary, type GazeEvalFile } from "../../eval/eval_file.ts";
-import { runReportTitle, writeRunReport } from "../../report/run_report.ts";
-import { parseRunArgs } from "../../train/args.ts";
-import { type Checkpoint, CheckpointError, restoreCheckpoint } from "../../train/checkpoint.ts";
-import { type ConfigSpec, type LoopSettings, resolveConfig } from "../../train/config.ts";
-import { runTraining } from "../../train/loop.ts";
+import { type Checkpoint, CheckpointError } from "../../train/checkpoint.ts";
+import type { LoopSettings } from "../../train/config.ts";
 import { checkScheduleCoversSteps } from "../../train/schedule.ts";
-import { type RunSession, startRun } from "../../train/session.ts";
 import { SetupError } from "../../util/cli.ts";
 import type { ImageShape } from "../image_pool.ts";
-import { checkSimganData, readTrainingImages, simganDataDirs } from "../simgan/data.ts";
-import { pickSamples, SAMPLE_COUNT, writeSampleRows } from "../simgan/samples.ts";
-import { ImageStream, streamSource, type StreamState } from "../simgan/source.ts";
-import { evaluateRun, loopSettings, type TrainSimGANOptions } from "../simgan/train.ts";
+import { checkSimganData, simganDataDirs } from "../simgan/data.ts";
+import type { StreamState } from "../simgan/source.ts";
+import {
+  runUnpairedTask,
+  type TrainTaskOptions,
+  type UnpairedTaskResult,
+  type UnpairedTaskSpec,
+} from "../simgan/unpaired_task.ts";
 import { CYCLEGAN_DEFAULTS, type CycleGANConfig, validateCycleganConfig } from "./config.ts";
 import { generatorRefiner, methodPart } from "./load.ts";
 import { checkCycleGANGeometry, CycleGAN, type CycleGANExtraState } from "./model.ts";
@@ -40,21 +41,10 @@ import {
 } from "./task_config.ts";
 
 /** Options of {@link trainCycleGAN} (SimGAN's task options). */
-export type TrainCycleOptions = TrainSimGANOptions;
+export type TrainCycleOptions = TrainTaskOptions;
 
 /** What a CycleGAN-family task did. */
-export interface TrainCycleResult {
-  /** 0 done, 130 interrupted (checkpoint written; no evaluation). */
-  exitCode: 0 | 130;
-  /** The run folder. */
-  runDir: string;
-  /** Completed training steps. */
-  step: number;
-  /** The evaluation (absent with `--no-eval` or after an interruption). */
-  eval?: GazeEvalFile;
-  /** `report.html`'s path. */
-  report: string;
-}
+export type TrainCycleResult = UnpairedTaskResult;
 
 /** The JSON state of a CycleGAN-family checkpoint (besides the pools' images). */
 export interface CycleCheckpointState {
@@ -100,165 +90,79 @@ export function checkCycleCheckpoint(
   return { state, pools: { pool_Y, pool_X } };
 }
 
-function restoreStream(stream: ImageStream, state: StreamState, file: string, dir: string): void {
-  try {
-    stream.restore(state);
-  } catch (e) {
-    throw new CheckpointError(
-      `${file}: the image stream of ${dir} cannot continue: ` +
-        (e as Error).message.replace(/^ImageStream: /, ""),
-    );
-  }
-}
-
-/** What distinguishes a task of the CycleGAN family. */
-export interface CycleTaskSpec<C extends LoopSettings & CycleDataSettings & CycleGANConfig> {
-  /** `train-cyclegan`, `train-gazegan`. */
-  task: string;
-  /** Method name in the report and `eval.json` (`CycleGAN`, `GazeGAN`). */
-  title: string;
-  /** The harness's config declaration. */
-  config: ConfigSpec<C>;
-  /** Builds the model of a started run (GazeGAN: with its frozen estimator). */
-  build: (
-    s: RunSession<C>,
-    ctx: { shape: ImageShape; source: string; print: (m: string) => void },
-  ) => Promise<CycleGAN>;
-  /** Metrics on the progress bar. */
-  show: string[];
+/**
+ * What distinguishes a task of the CycleGAN family: its names, config, model, metrics (the
+ * fields of {@link UnpairedTaskSpec} of the same names) and the report's paragraph on training.
+ */
+export interface CycleTaskSpec<C extends LoopSettings & CycleDataSettings & CycleGANConfig>
+  extends Pick<UnpairedTaskSpec<C, CycleGAN>, "task" | "title" | "config" | "build" | "show"> {
   /** The report's paragraph on how the model was trained. */
   describe: (gan: CycleGAN) => string;
 }
 
-async function precheck<C extends LoopSettings & CycleDataSettings & CycleGANConfig>(
-  spec: ConfigSpec<C>,
-  argv: readonly string[],
-  options: { log: (line: string) => void; command: string },
-): Promise<void> {
-  const { flags, overrides } = parseRunArgs(argv, spec);
-  if (flags.help || flags.resume !== undefined) return;
-  const { values } = resolveConfig(spec, { preset: flags.preset, overrides });
-  checkScheduleCoversSteps(values.steps, values.schedule);
-  try {
-    // what CycleGAN.create would refuse (an unsupported receptive field, bce with LSGAN codes, ...)
-    validateCycleganConfig(values, spec.name);
-  } catch (e) {
-    throw new SetupError((e as Error).message);
-  }
-  const dirs = simganDataDirs(values);
-  const shape = await checkSimganData(dirs, { ...options, quiet: flags.quiet });
-  checkCycleGANGeometry(values, shape, { data: `--source ${dirs.source}` });
-}
-
 /**
- * Runs a task of the CycleGAN family for `argv` (see the module documentation).
+ * Runs a task of the CycleGAN family for `argv` (see the module documentation):
+ * {@link runUnpairedTask} with the CycleGAN family's checks, checkpoint state (the pools), sample
+ * rows, refiner (G) and report, and the model `spec` builds.
  *
  * @returns what happened, or `undefined` after printing `--help`.
  * @throws {UsageError} for bad flags (also for `--steps` past the learning-rate schedule, new
  *   run or resume), `SetupError` for bad data sets, `CheckpointError` for a run that cannot be
  *   resumed.
  */
-export async function trainCycleTask<C extends LoopSettings & CycleDataSettings & CycleGANConfig>(
+export function trainCycleTask<C extends LoopSettings & CycleDataSettings & CycleGANConfig>(
   spec: CycleTaskSpec<C>,
   argv: readonly string[],
   options: TrainCycleOptions = {},
 ): Promise<TrainCycleResult | undefined> {
-  const print = options.print ?? ((m: string) => console.error(m));
-  const output = options.output ?? ((m: string) => console.log(m));
-  const args = expandCycleArgs(argv);
-  const command = [`deno task ${spec.task}`, ...argv].join(" ");
-  await precheck(spec.config, args, { log: print, command });
-  const s = await startRun(spec.config, args, { task: spec.task, print, git: options.git });
-  if (!s) return undefined;
-  const cfg = s.config;
-  // a new run's schedule was checked before its folder was made; a resume's changes nothing yet
-  if (s.checkpoint) checkScheduleCoversSteps(cfg.steps, cfg.schedule, { resume: true });
-  const dirs = simganDataDirs(cfg);
-  if (s.checkpoint) await checkSimganData(dirs, { quiet: s.quiet, log: print, command });
-  const data = await readTrainingImages(dirs);
-  const { shape } = data;
-  const gan = await spec.build(s, { shape, source: dirs.source, print });
-  try {
-    const streams = {
-      synthetic: new ImageStream(data.synthetic, shape, s.seeds.derive("data", "synthetic")),
-      target: new ImageStream(data.target, shape, s.seeds.derive("data", "target")),
-    };
-    if (s.checkpoint) {
-      // everything is checked and restored before the resume changes the run folder
-      const file = s.checkpoint.file ?? "checkpoint";
-      const saved = checkCycleCheckpoint(s.checkpoint, shape, spec.title);
-      restoreStream(streams.synthetic, saved.state.streams.synthetic, file, dirs.source);
-      restoreStream(streams.target, saved.state.streams.target, file, dirs.trainTarget);
-      await restoreCheckpoint(s.checkpoint, {
-        networks: gan.networks(),
-        optimizers: gan.optimizers(),
-      });
-      try {
-        gan.restoreExtraState(saved.pools, saved.state.cyclegan);
-      } catch (e) {
-        throw new CheckpointError(
-          `${file}: ${spec.title}'s image pools do not fit this run: ${(e as Error).message}`,
-        );
-      }
-      await s.commitResume();
-    }
-    const source = streamSource({ synthetic: streams.synthetic, real: streams.target });
-    const samples = pickSamples(data.synthetic, data.target, shape, SAMPLE_COUNT);
-
-    const result = await runTraining({
-      ...loopSettings(s, options, print),
+  return runUnpairedTask<C, CycleGAN>(
+    {
+      task: spec.task,
+      title: spec.title,
+      config: spec.config,
+      expandArgs: expandCycleArgs,
+      precheck: async (values, check) => {
+        checkScheduleCoversSteps(values.steps, values.schedule);
+        try {
+          // what CycleGAN.create would refuse (an unsupported receptive field, bce with LSGAN
+          // codes, ...)
+          validateCycleganConfig(values, spec.config.name);
+        } catch (e) {
+          throw new SetupError((e as Error).message);
+        }
+        const dirs = simganDataDirs(values);
+        const shape = await checkSimganData(dirs, check);
+        checkCycleGANGeometry(values, shape, { data: `--source ${dirs.source}` });
+      },
+      // a new run's schedule was checked before its folder was made; a resume's changes nothing yet
+      checkResume: (cfg) => checkScheduleCoversSteps(cfg.steps, cfg.schedule, { resume: true }),
+      build: spec.build,
+      checkCheckpoint: (ckpt, shape) => {
+        const { state, pools } = checkCycleCheckpoint(ckpt, shape, spec.title);
+        return { streams: state.streams, arrays: pools, extra: state.cyclegan };
+      },
+      streamLabel: (_name, dir) => `the image stream of ${dir}`,
+      extraStateMisfit: (detail) => `${spec.title}'s image pools do not fit this run: ${detail}`,
+      stateKey: "cyclegan",
       show: spec.show,
-      step: (i) => gan.step(i, source),
-      save: () => {
-        const p = gan.checkpointPayload();
-        const state: CycleCheckpointState = {
-          cyclegan: p.state,
-          streams: { synthetic: streams.synthetic.state(), target: streams.target.state() },
-          shape,
-        };
-        return { networks: p.networks, optimizers: p.optimizers, arrays: p.arrays, state };
-      },
-      onSample: async (step) => {
-        const rows = await cycleRows(gan, samples);
-        await writeSampleRows(s.run, step, rows, options.onSample);
-      },
-    });
-
-    let evalResult: GazeEvalFile | undefined;
-    if (result.status === "completed" && dirs.protocol) {
-      const refiner = generatorRefiner(gan.G, {
-        name: spec.title,
-        source: { run: s.run.paths.dir, step: result.step, live: true },
-      });
-      evalResult = await evaluateRun(s, refiner, { data: dirs.protocol, print, command });
-      output(formatEvalSummary(evalResult));
-    }
-    const step = result.step;
-    const { path } = await writeRunReport(s.run.paths.dir, {
-      title: runReportTitle(spec.title, s.run.paths.dir),
-      extraSections: cycleReportSections(
-        {
-          title: spec.title,
-          translate: (x) => gan.translate(x),
-          translateBack: (y) => gan.translateBack(y),
-          description: spec.describe(gan),
-          step,
-        },
-        samples,
-        { realTarget: dirs.trainTargetIsReal },
-      ),
-    });
-    output(`report: ${path}`);
-    return {
-      exitCode: result.exitCode,
-      runDir: s.run.paths.dir,
-      step,
-      eval: evalResult,
-      report: path,
-    };
-  } finally {
-    gan.dispose();
-  }
+      sampleRows: (gan, samples) => cycleRows(gan, samples),
+      refiner: (gan, info) => generatorRefiner(gan.G, info),
+      reportSections: (gan, samples, { step, realTarget }) =>
+        cycleReportSections(
+          {
+            title: spec.title,
+            translate: (x) => gan.translate(x),
+            translateBack: (y) => gan.translateBack(y),
+            description: spec.describe(gan),
+            step,
+          },
+          samples,
+          { realTarget },
+        ),
+    },
+    argv,
+    options,
+  );
 }
 
 /** How a CycleGAN-family model was trained, for the report. */

@@ -21,6 +21,10 @@
  * the protocol's estimator (a) (trained on `--source` with the `eval.*` settings, taken from or
  * put into the estimator cache), copied to `RUN/psi_estimator.safetensors` for resumes.
  *
+ * The steps above are the skeleton every unpaired task shares (`runUnpairedTask`,
+ * `unpaired_task.ts`, also `train-cyclegan`'s and `train-gazegan`'s); this module gives it
+ * SimGAN's model, checkpoint state, sample rows, refiner and report.
+ *
  * Checkpoints: every `checkpointEvery` steps, the last {@link KEEP_CHECKPOINTS} step files kept
  * besides `latest`. A resume checks the whole checkpoint (networks, Adam state, the state blob
  * and history buffer with {@link checkSimganCheckpoint}, the streams' data set sizes) and
@@ -30,42 +34,27 @@
  * @module
  */
 import { Dataset } from "../../data/dataset.ts";
-import { formatEvalSummary, type GazeEvalFile } from "../../eval/eval_file.ts";
 import { obtainEstimator } from "../../eval/estimator_cache.ts";
-import { type ProtocolData, runGazeProtocol } from "../../eval/protocol.ts";
-import type { Refiner } from "../../eval/refiner.ts";
 import { type Estimator, loadEstimator, saveEstimator } from "../../gaze/estimator.ts";
-import { runReportTitle, writeRunReport } from "../../report/run_report.ts";
-import { parseRunArgs } from "../../train/args.ts";
-import { type Checkpoint, CheckpointError, restoreCheckpoint } from "../../train/checkpoint.ts";
-import { type LoopSettings, resolveConfig } from "../../train/config.ts";
-import { runTraining, type TrainingOptions } from "../../train/loop.ts";
-import type { GitInfo } from "../../train/run.ts";
-import { type RunSession, startRun } from "../../train/session.ts";
-import type { ProgressSink } from "../../util/progress.ts";
+import { type Checkpoint, CheckpointError } from "../../train/checkpoint.ts";
+import type { RunSession } from "../../train/session.ts";
 import type { ImageShape } from "../image_pool.ts";
 import { SimGAN, type SimGANExtraState } from "./model.ts";
-import { checkSimganData, readTrainingImages, simganDataDirs } from "./data.ts";
+import { checkSimganData, simganDataDirs } from "./data.ts";
 import { simganPart, simganRefiner } from "./refiner.ts";
 import { simganReportSections } from "./report.ts";
-import {
-  pickSamples,
-  refinementRows,
-  SAMPLE_COUNT,
-  type SampleRow,
-  writeSampleRows,
-} from "./samples.ts";
-import { ImageStream, streamSource, type StreamState } from "./source.ts";
+import { refinementRows, SAMPLE_COUNT } from "./samples.ts";
+import type { StreamState } from "./source.ts";
 import { expandSimganArgs, SIMGAN_CONFIG, type SimGANTaskConfig } from "./task_config.ts";
+import {
+  estimatorSettings,
+  runUnpairedTask,
+  type TrainTaskOptions,
+  type UnpairedTaskResult,
+} from "./unpaired_task.ts";
 
 // images per row of the sample grids (defined beside the grids, in samples.ts)
 export { SAMPLE_COUNT };
-
-/**
- * Step checkpoints kept besides `latest` (each holds the history buffer: 28 MB at the quick
- * preset's 3,200 images of 36x60).
- */
-export const KEEP_CHECKPOINTS = 3;
 
 /** File name of psi's frozen estimator inside a run folder (psi `features` only). */
 export const PSI_ESTIMATOR_FILE = "psi_estimator.safetensors";
@@ -168,125 +157,16 @@ export function checkSimganCheckpoint(
   return { state, history: history.data };
 }
 
-/** Moves a stream to its saved position; a {@link CheckpointError} naming the data set if unfit. */
-function restoreStream(
-  stream: ImageStream,
-  state: StreamState,
-  info: { file: string; name: string; dir: string },
-): void {
-  try {
-    stream.restore(state);
-  } catch (e) {
-    throw new CheckpointError(
-      `${info.file}: the ${info.name} image stream (${info.dir}) cannot continue: ` +
-        (e as Error).message.replace(/^ImageStream: /, ""),
-    );
-  }
-}
-
-/** Options of {@link trainSimGAN} (all optional; for tests and notebooks). */
-export interface TrainSimGANOptions {
-  /** Messages and the backend report (default `console.error`). */
-  print?: (message: string) => void;
-  /** Results: the evaluation summary and the report path (default `console.log`). */
-  output?: (message: string) => void;
-  /** Stops training like Ctrl-C when aborted. */
-  signal?: AbortSignal;
-  /** Listen for SIGINT (default true). */
-  catchSigint?: boolean;
-  /** Progress bar output (default stderr). */
-  sink?: ProgressSink;
-  /** Git info for `env.json` (default: asked from git where permitted). */
-  git?: GitInfo;
-  /** Called after each sample grid is written, with its rows and path. */
-  onSample?: (step: number, rows: SampleRow[], path: string) => void | Promise<void>;
-}
-
-/** What {@link trainSimGAN} did. */
-export interface TrainSimGANResult {
-  /** 0 done, 130 interrupted (checkpoint written; no evaluation). */
-  exitCode: 0 | 130;
-  /** The run folder. */
-  runDir: string;
-  /** Completed training steps. */
-  step: number;
-  /** The evaluation (absent with `--no-eval` or after an interruption). */
-  eval?: GazeEvalFile;
-  /** `report.html`'s path. */
-  report: string;
-}
-
-/** The estimator settings of the protocol from the `eval.*` fields. */
-export function estimatorSettings(
-  e: SimGANTaskConfig["eval"],
-): { steps: number; widthMultiplier: number; batchSize: number; seed: number } {
-  return { steps: e.steps, widthMultiplier: e.width, batchSize: e.batch, seed: e.seed };
-}
-
-/**
- * Validates the data before anything is written: for a new run, the config the flags resolve to
- * (resumed runs read theirs from the run folder and were checked when they started).
- */
-async function precheck(
-  argv: readonly string[],
-  options: { log: (line: string) => void; command: string },
-): Promise<void> {
-  const { flags, overrides } = parseRunArgs(argv, SIMGAN_CONFIG);
-  if (flags.help || flags.resume !== undefined) return;
-  const { values } = resolveConfig(SIMGAN_CONFIG, { preset: flags.preset, overrides });
-  await checkSimganData(simganDataDirs(values), { ...options, quiet: flags.quiet });
-}
-
-/**
- * The `runTraining` settings every method's task shares: the run, its step counts and logging
- * intervals from the config (`LoopSettings`), and the caller's interruption and output options.
- */
-export function loopSettings(
-  s: RunSession<LoopSettings>,
-  options: Pick<TrainSimGANOptions, "signal" | "catchSigint" | "sink">,
-  print: (m: string) => void,
-): Omit<TrainingOptions, "step" | "save"> {
-  const cfg = s.config;
-  return {
-    run: s.run,
-    totalSteps: cfg.steps,
-    startStep: s.startStep,
-    elapsedSeconds: s.checkpoint?.elapsedSeconds,
-    logEvery: cfg.logEvery,
-    sampleEvery: cfg.sampleEvery,
-    checkpointEvery: cfg.checkpointEvery,
-    quiet: s.quiet,
-    signal: options.signal,
-    catchSigint: options.catchSigint,
-    sink: options.sink,
-    print,
-    keepCheckpoints: KEEP_CHECKPOINTS,
-  };
-}
-
-/**
- * The evaluation protocol at the end of a training run, with the run's `eval.*` settings, its
- * backend and the shared estimator cache. Used by every method's training task.
- */
-export function evaluateRun(
-  s: RunSession<{ eval: SimGANTaskConfig["eval"] }>,
-  refiner: Refiner,
-  options: { data: ProtocolData; print: (m: string) => void; command: string },
-): Promise<GazeEvalFile> {
-  const ev = s.config.eval;
-  return runGazeProtocol(refiner, {
-    runDir: s.run.paths.dir,
-    data: options.data,
-    estimator: estimatorSettings(ev),
-    turing: { steps: ev.classifierSteps },
-    realismLimit: ev.realismLimit,
-    cacheDir: ev.cache === "" ? false : ev.cache,
-    quiet: s.quiet,
-    log: options.print,
-    command: options.command,
-    backend: { name: s.backend.name, device: s.backend.device, versions: s.backend.versions },
-  });
-}
+// the parts every method's training task shares, moved to unpaired_task.ts; exported here too,
+// as before
+export {
+  estimatorSettings,
+  evaluateRun,
+  KEEP_CHECKPOINTS,
+  loopSettings,
+  type TrainTaskOptions as TrainSimGANOptions,
+  type UnpairedTaskResult as TrainSimGANResult,
+} from "./unpaired_task.ts";
 
 /**
  * A frozen estimator a run depends on (SimGAN's psi `features`, GazeGAN's E): the file given by
@@ -361,125 +241,71 @@ function psiEstimator(
 }
 
 /**
- * Runs `train-simgan` for `argv` (see the module documentation).
+ * Runs `train-simgan` for `argv` (see the module documentation): {@link runUnpairedTask} with
+ * SimGAN's model, checkpoint state, sample rows, refiner and report.
  *
  * @returns what happened, or `undefined` after printing `--help`.
  * @throws {UsageError} for bad flags (exit 2 in the task), `SetupError` for bad data sets,
  *   `NonFiniteLossError` for a NaN loss, `CheckpointError` for a run that cannot be resumed.
  */
-export async function trainSimGAN(
+export function trainSimGAN(
   argv: readonly string[],
-  options: TrainSimGANOptions = {},
-): Promise<TrainSimGANResult | undefined> {
-  const print = options.print ?? ((m: string) => console.error(m));
-  const output = options.output ?? ((m: string) => console.log(m));
-  const args = expandSimganArgs(argv);
-  const command = ["deno task train-simgan", ...argv].join(" ");
-  await precheck(args, { log: print, command });
-  const s = await startRun(SIMGAN_CONFIG, args, { task: "train-simgan", print, git: options.git });
-  if (!s) return undefined;
-  const cfg = s.config;
-  const dirs = simganDataDirs(cfg);
-  if (s.checkpoint) await checkSimganData(dirs, { quiet: s.quiet, log: print, command });
-  const data = await readTrainingImages(dirs);
-  const { shape } = data;
-
-  const features = cfg.psi.name === "features"
-    ? await psiEstimator(s, dirs.source, print)
-    : undefined;
-  let gan: SimGAN;
-  try {
-    gan = SimGAN.create(simganPart(cfg as unknown as Record<string, unknown>), {
-      seed: s.seeds.seed,
-      shape,
-      featureNetwork: features?.net,
-    });
-  } catch (e) {
-    features?.net.dispose();
-    throw e;
-  }
-  if (features) gan.adopt(features.net);
-  try {
-    const streams = {
-      synthetic: new ImageStream(data.synthetic, shape, s.seeds.derive("data", "synthetic")),
-      target: new ImageStream(data.target, shape, s.seeds.derive("data", "target")),
-    };
-    if (s.checkpoint) {
-      // everything is checked and restored before the resume changes the run folder
-      const file = s.checkpoint.file ?? "checkpoint";
-      const saved = checkSimganCheckpoint(s.checkpoint, shape);
-      const { synthetic, target } = saved.state.streams;
-      restoreStream(streams.synthetic, synthetic, { file, name: "synthetic", dir: dirs.source });
-      restoreStream(streams.target, target, { file, name: "target", dir: dirs.trainTarget });
-      await restoreCheckpoint(s.checkpoint, {
-        networks: gan.networks(),
-        optimizers: gan.optimizers(),
-      });
-      try {
-        gan.restoreExtraState({ history: saved.history }, saved.state.simgan);
-      } catch (e) {
-        throw new CheckpointError(
-          `${file}: SimGAN's history buffer does not fit this run: ${(e as Error).message}`,
-        );
-      }
-      await s.commitResume();
-    }
-    const source = streamSource({ synthetic: streams.synthetic, real: streams.target });
-    const samples = pickSamples(data.synthetic, data.target, shape, SAMPLE_COUNT);
-    const targetLabel = dirs.trainTargetIsReal ? "real y (unlabelled)" : "target y (unpaired)";
-
-    const result = await runTraining({
-      ...loopSettings(s, options, print),
+  options: TrainTaskOptions = {},
+): Promise<UnpairedTaskResult | undefined> {
+  return runUnpairedTask<SimGANTaskConfig, SimGAN>(
+    {
+      task: "train-simgan",
+      title: "SimGAN",
+      config: SIMGAN_CONFIG,
+      expandArgs: expandSimganArgs,
+      precheck: async (values, { log, command, quiet }) => {
+        await checkSimganData(simganDataDirs(values), { log, command, quiet });
+      },
+      build: async (s, { shape, source, print }) => {
+        const features = s.config.psi.name === "features"
+          ? await psiEstimator(s, source, print)
+          : undefined;
+        let gan: SimGAN;
+        try {
+          gan = SimGAN.create(simganPart(s.config as unknown as Record<string, unknown>), {
+            seed: s.seeds.seed,
+            shape,
+            featureNetwork: features?.net,
+          });
+        } catch (e) {
+          features?.net.dispose();
+          throw e;
+        }
+        if (features) gan.adopt(features.net);
+        return gan;
+      },
+      checkCheckpoint: (ckpt, shape) => {
+        const { state, history } = checkSimganCheckpoint(ckpt, shape);
+        return { streams: state.streams, arrays: { history }, extra: state.simgan };
+      },
+      streamLabel: (name, dir) => `the ${name} image stream (${dir})`,
+      extraStateMisfit: (detail) => `SimGAN's history buffer does not fit this run: ${detail}`,
+      stateKey: "simgan",
       show: ["loss_R_adv", "loss_R_reg", "loss_D", "acc_real", "acc_refined"],
-      step: (i) => gan.step(i, source),
-      save: () => {
-        const p = gan.checkpointPayload();
-        const state: SimGANCheckpointState = {
-          simgan: p.state,
-          streams: { synthetic: streams.synthetic.state(), target: streams.target.state() },
-          shape,
-        };
-        return { networks: p.networks, optimizers: p.optimizers, arrays: p.arrays, state };
-      },
-      onSample: async (step) => {
-        const rows = await refinementRows((x) => gan.refine(x), samples, { target: targetLabel });
-        await writeSampleRows(s.run, step, rows, options.onSample);
-      },
-    });
-
-    let evalResult: GazeEvalFile | undefined;
-    if (result.status === "completed" && dirs.protocol) {
-      const refiner = simganRefiner(gan.R, {
-        name: "SimGAN",
-        source: { run: s.run.paths.dir, step: result.step, live: true },
-      });
-      evalResult = await evaluateRun(s, refiner, { data: dirs.protocol, print, command });
-      output(formatEvalSummary(evalResult));
-    }
-    const { state } = gan.extraState();
-    const { path } = await writeRunReport(s.run.paths.dir, {
-      title: runReportTitle("SimGAN", s.run.paths.dir),
-      extraSections: simganReportSections(
-        {
-          refine: (x) => gan.refine(x),
-          config: gan.config,
-          updates: state,
-          historySize: gan.history.size,
-          step: result.step,
-        },
-        samples,
-        { realTarget: dirs.trainTargetIsReal },
-      ),
-    });
-    output(`report: ${path}`);
-    return {
-      exitCode: result.exitCode,
-      runDir: s.run.paths.dir,
-      step: result.step,
-      eval: evalResult,
-      report: path,
-    };
-  } finally {
-    gan.dispose();
-  }
+      sampleRows: (gan, samples, { realTarget }) =>
+        refinementRows((x) => gan.refine(x), samples, {
+          target: realTarget ? "real y (unlabelled)" : "target y (unpaired)",
+        }),
+      refiner: (gan, info) => simganRefiner(gan.R, info),
+      reportSections: (gan, samples, { step, realTarget }) =>
+        simganReportSections(
+          {
+            refine: (x) => gan.refine(x),
+            config: gan.config,
+            updates: gan.extraState().state,
+            historySize: gan.history.size,
+            step,
+          },
+          samples,
+          { realTarget },
+        ),
+    },
+    argv,
+    options,
+  );
 }
