@@ -2,13 +2,18 @@
  * `deno task eval-pairs`: the paired metrics (`lib/eval/paired.ts`) of any run's translator on
  * held-out pairs: L1, PSNR and SSIM of G(x) against the ground-truth twins, for pix2pix
  * (`twins` or `maps`), CycleGAN, GazeGAN and SimGAN runs alike (synthetic render in, compared
- * with its target-domain twin), so they can be compared on the same pairs. Writes
- * `OUT/paired_eval.json` and prints the table.
+ * with its target-domain twin), so they can be compared on the same pairs; and the
+ * segmentation score (pix2pix's FCN-score, `lib/eval/segmentation.ts`): per-pixel accuracy,
+ * per-class accuracy and class IoU of a segmenter S applied to G(x) against the pairs' class
+ * maps, with S on the twins (its own error) and on the raw renders as references. S is trained
+ * on the paired training set's twins (`--seg-train`, about a minute) or loaded from its cache
+ * (`runs/.cache/segmenters`). Writes `OUT/paired_eval.json` and prints the tables.
  *
  * ```sh
  * deno task eval-pairs --refiner runs/pix2pix-20261201-101500
  * deno task eval-pairs --refiner runs/cyclegan-quick-seed0 --limit 500
  * deno task eval-pairs --identity --out runs/pairs-identity    # raw renders vs their twins
+ * deno task eval-pairs --refiner runs/simgan-quick-seed0 --no-segmentation   # pixel metrics only
  * ```
  *
  * `--refiner RUN` reads the method from `RUN/config.json` and loads its translator (pix2pix's
@@ -18,7 +23,10 @@
  * `--out` defaults to the run folder, whose `paired_eval.json` may be the one written at training
  * time: a file made with other settings (paired set, number of pairs, translator, run or step)
  * is not replaced unless `--force` is given; write elsewhere with `--out DIR`. A file made with
- * the same settings is replaced (the same result). The file is written atomically.
+ * the same settings is replaced (the same result). The segmenter (its training set, steps,
+ * backend: its cache key) is one of the settings, except that a file without a segmentation
+ * score (as training writes it) may be replaced by the same evaluation with one. The file is
+ * written atomically.
  *
  * Comparing methods: generated paired sets draw their parameters from the target domain's
  * distribution (`REAL_SHAPES`, recorded as `data.parameters`), pix2pix's own training
@@ -30,7 +38,12 @@
  * @module
  */
 import { formatBackendReport, initBackend, parseBackendName } from "../lib/backend/mod.ts";
-import { DEFAULT_DATA, ensureDefaultData } from "../lib/data/defaults.ts";
+import {
+  DEFAULT_DATA,
+  DEFAULT_DATA_BY_SIZE,
+  defaultDataSet,
+  ensureDefaultData,
+} from "../lib/data/defaults.ts";
 import {
   checkPairedEvalTarget,
   formatPairedSummary,
@@ -42,17 +55,29 @@ import {
   runPairedEval,
 } from "../lib/eval/paired.ts";
 import { identityRefiner, refinerRunFlag } from "../lib/eval/refiner.ts";
+import {
+  DEFAULT_SEGMENTER_CACHE,
+  obtainSegmenter,
+  SEGMENTER_DEFAULTS,
+  segmenterCacheKey,
+  type SegmenterConfig,
+} from "../lib/eval/segmentation.ts";
+import { Dataset } from "../lib/data/dataset.ts";
 import { timestamp } from "../lib/train/run.ts";
 import { intFlag, parsedFlag, parseFlags, runTask, UsageError } from "../lib/util/cli.ts";
 
 export const USAGE =
   `Usage: deno task eval-pairs (--refiner RUN | --identity) [--paired DIR] [--out DIR]
-       [--limit N] [--force] [--backend NAME] [--quiet]
+       [--limit N] [--force] [--seg-train DIR] [--seg-steps N] [--seg-cache DIR]
+       [--no-segmentation] [--backend NAME] [--quiet]
 
 Translates the inputs of a held-out paired data set with a run's G (synthetic renders, or
 semantic maps for a pix2pix maps run), compares the outputs with the ground-truth twins
 (L1 on the [-1, 1] scale, PSNR, SSIM; outputs quantised to 8 bits first) and writes
 OUT/paired_eval.json. With a synthetic input, the raw renders are scored too (identity).
+Segmentation score (pix2pix's FCN-score): a segmenter S trained on target-domain twins
+segments G(x), the twins and the raw renders; per-pixel accuracy, per-class accuracy and
+class IoU against the pairs' class maps.
 
   --refiner   a method's run folder (its config.json names the method)
   --identity  G = identity: the raw synthetic renders against their twins
@@ -61,8 +86,16 @@ OUT/paired_eval.json. With a synthetic input, the raw renders are scored too (id
               runs/eval-pairs-identity-<time> with --identity)
   --limit     evaluate the first N pairs only (default all)
   --force     replace OUT/paired_eval.json even if it was made with other settings (paired
-              set, number of pairs, translator, run or step); without it such a file, e.g.
-              the run's own from training, is kept and the task stops
+              set, number of pairs, translator, run or step, segmenter); without it such a
+              file, e.g. the run's own from training, is kept and the task stops (a file
+              without a segmentation score may be replaced by the same evaluation with one)
+  --seg-train paired training set of the segmenter (default: the default paired training
+              set of the --paired set's size, ${DEFAULT_DATA.pairedTrain} at 36x60;
+              rendered when missing)
+  --seg-steps the segmenter's training steps (default ${SEGMENTER_DEFAULTS.steps})
+  --seg-cache cache folder of trained segmenters (default ${DEFAULT_SEGMENTER_CACHE}; none: no
+              cache)
+  --no-segmentation  skip the segmentation score (L1, PSNR, SSIM only)
   --backend   auto (default), wasm, cpu, webgpu, tfjs-node, tfjs-node-gpu
   --quiet     no progress bars or log lines`;
 
@@ -73,6 +106,10 @@ const FLAGS = {
   out: { type: "string" },
   limit: { type: "string" },
   force: { type: "boolean", default: false },
+  "seg-train": { type: "string" },
+  "seg-steps": { type: "string" },
+  "seg-cache": { type: "string", default: DEFAULT_SEGMENTER_CACHE },
+  "no-segmentation": { type: "boolean", default: false },
   backend: { type: "string", default: "auto" },
   quiet: { type: "boolean", default: false },
   help: { type: "boolean", default: false },
@@ -98,26 +135,81 @@ export async function main(argv: string[]): Promise<number> {
     backend: parsedFlag("backend", String(v.backend), parseBackendName),
   });
   if (!quiet) console.error(formatBackendReport(backend));
-  await ensureDefaultData([paired], { quiet, command });
+  const segment = v["no-segmentation"] !== true;
+  const segSteps = v["seg-steps"] === undefined ? undefined : intFlag("seg-steps", v["seg-steps"]);
+  if (!segment && (v["seg-train"] !== undefined || segSteps !== undefined)) {
+    throw new UsageError(
+      "--seg-train and --seg-steps need the segmentation score; drop --no-segmentation",
+    );
+  }
+  const segTrain = typeof v["seg-train"] === "string" && v["seg-train"] !== ""
+    ? v["seg-train"]
+    : defaultSegmenterTrain(paired);
+  const segCache = String(v["seg-cache"]);
+  const segConfig: Partial<SegmenterConfig> = { steps: segSteps };
+  await ensureDefaultData(segment ? [paired, segTrain] : [paired], { quiet, command });
   const translator: PairedTranslator = runDir !== undefined
     ? await loadPairedTranslator(runDir)
     : refinerTranslator(identityRefiner());
+  const segDs = segment ? await Dataset.open(segTrain) : undefined;
+  let seg: Awaited<ReturnType<typeof obtainSegmenter>> | undefined;
   try {
     const path = `${out}/${PAIRED_EVAL_FILE}`;
+    const segKey = segDs ? await segmenterCacheKey(segDs, segConfig) : null;
     // the run's own file (written at training time) is not replaced by other settings' result
     await checkPairedEvalTarget(
       path,
-      await plannedPairedEvalSettings(translator, { paired, limit }),
+      await plannedPairedEvalSettings(translator, { paired, limit, segmenter: segKey }),
       { force: v.force === true },
     );
+    if (segDs) {
+      seg = await obtainSegmenter(segDs, {
+        config: segConfig,
+        cacheDir: segCache === "" || segCache === "none" ? false : segCache,
+        label: "segmenter",
+        quiet,
+      });
+    }
     await Deno.mkdir(out, { recursive: true });
-    const file = await runPairedEval(translator, { paired, out: path, limit, quiet, command });
+    const file = await runPairedEval(translator, {
+      paired,
+      out: path,
+      limit,
+      quiet,
+      command,
+      ...(seg && segDs
+        ? {
+          segmenter: seg.seg,
+          segmenterRecord: {
+            key: segKey!,
+            train: segTrain,
+            train_count: segDs.count,
+            config: seg.seg.config,
+            cached: seg.cached,
+            final_loss: seg.finalLoss,
+            train_seconds: seg.trainSeconds,
+          },
+        }
+        : {}),
+    });
     console.log(formatPairedSummary(file));
     console.log(`\nwrote ${path} in ${file.seconds.toFixed(0)} s`);
   } finally {
+    seg?.seg.net.dispose();
+    segDs?.close();
     translator.dispose?.();
   }
   return 0;
+}
+
+/**
+ * The segmenter's default training set: the default paired training set of the size of
+ * `paired` when that is a default set (e.g. the 128x128x3 one for its test set), else the
+ * 36x60 one.
+ */
+export function defaultSegmenterTrain(paired: string): string {
+  const set = defaultDataSet(paired);
+  return set ? DEFAULT_DATA_BY_SIZE[set.size].pairedTrain : DEFAULT_DATA.pairedTrain;
 }
 
 if (import.meta.main) {

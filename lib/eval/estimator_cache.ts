@@ -31,6 +31,10 @@
  * Entries are written atomically (a directory renamed into place); an unreadable entry is
  * retrained and replaced. Delete the folder to clear the cache.
  *
+ * The mechanism ({@link obtainCachedModel}: key from canonical JSON, entry layout, atomic
+ * writes) is shared with the segmenter of the paired evaluation's segmentation score
+ * (`segmentation.ts`, entries in `runs/.cache/segmenters`, `segmenter.safetensors`).
+ *
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
@@ -134,12 +138,133 @@ export interface ObtainedEstimator {
 }
 
 interface CacheEntryFile {
-  format: typeof ESTIMATOR_CACHE_FORMAT;
+  format: string;
   key: string;
-  material: EstimatorCacheMaterial;
+  material: unknown;
   final_loss: number;
   train_seconds: number;
   created: string;
+}
+
+/**
+ * A model that {@link obtainCachedModel} trains or loads: how to compute its key material, train
+ * it, save and load it. The gaze estimators ({@link obtainEstimator}) and the segmenter of the
+ * paired evaluation (`lib/eval/segmentation.ts`) share this mechanism and layout.
+ */
+export interface CachedModelSpec<M> {
+  /** Format tag of the entries, part of the key material (a new format invalidates them). */
+  format: string;
+  /** Cache folder, or `false` to train without caching. */
+  cacheDir: string | false;
+  /** File name of the weights inside an entry, e.g. `estimator.safetensors`. */
+  weightsFile: string;
+  /** What the key is computed from (its canonical JSON is hashed; `format` is added). */
+  material: () => Promise<Record<string, unknown>>;
+  /** Trains the model now. */
+  train: () => Promise<{ model: M; seconds: number; finalLoss: number }>;
+  save: (model: M, path: string) => Promise<void>;
+  load: (path: string) => Promise<M>;
+  /** Names the model in log lines, e.g. `estimator`. */
+  what: string;
+  /** Log-line prefix. */
+  label: string;
+  quiet?: boolean;
+  log?: (line: string) => void;
+}
+
+/** A model from {@link obtainCachedModel}. */
+export interface CachedModel<M> {
+  model: M;
+  /** Whether it came from the cache (else it was trained now). */
+  cached: boolean;
+  /** Its cache key (`null` without a cache). */
+  key: string | null;
+  /** Training loss of the last step (from the cache entry when cached). */
+  finalLoss: number;
+  /** Seconds its training took (when it was trained, possibly earlier). */
+  trainSeconds: number;
+}
+
+/** The key (24 hex digits) of key material: SHA-256 of its canonical JSON. */
+export async function cacheKeyOf(material: unknown): Promise<string> {
+  return (await sha256Hex(new TextEncoder().encode(canonicalJson(material)))).slice(0, 24);
+}
+
+/** SHA-256 of a file's bytes, as hex. */
+export async function fileSha256(path: string): Promise<string> {
+  return await sha256Hex(await Deno.readFile(path));
+}
+
+/** The backend as cache keys name it (see {@link estimatorCacheKey}). */
+export function cacheBackendName(): string {
+  return backendKeyName();
+}
+
+/**
+ * Trains a model, or loads it from the cache when an entry with the same key exists (and
+ * stores a newly trained one there); see the module documentation for the layout. An unreadable
+ * entry is retrained and replaced; a failed cache write is logged, not thrown.
+ */
+export async function obtainCachedModel<M>(spec: CachedModelSpec<M>): Promise<CachedModel<M>> {
+  const log = spec.log ?? ((line: string) => console.error(line));
+  let key: string | null = null;
+  let material: unknown;
+  const cacheDir = spec.cacheDir === false ? undefined : spec.cacheDir.replace(/\/+$/, "");
+  if (cacheDir !== undefined) {
+    material = { format: spec.format, ...(await spec.material()) };
+    key = await cacheKeyOf(material);
+    const entryDir = `${cacheDir}/${key}`;
+    const entryPath = `${entryDir}/entry.json`;
+    if (await exists(entryPath)) {
+      try {
+        const entry = await readJson<CacheEntryFile>(entryPath);
+        if (entry.format === spec.format && entry.key === key) {
+          const model = await spec.load(`${entryDir}/${spec.weightsFile}`);
+          if (!spec.quiet) log(`${spec.label}: ${spec.what} from the cache (${entryDir})`);
+          return {
+            model,
+            cached: true,
+            key,
+            finalLoss: entry.final_loss,
+            trainSeconds: entry.train_seconds,
+          };
+        }
+      } catch (e) {
+        if (!spec.quiet) {
+          log(
+            `${spec.label}: cache entry ${entryDir} unusable (${(e as Error).message}); retraining`,
+          );
+        }
+      }
+    }
+  }
+  const { model, seconds: trainSeconds, finalLoss } = await spec.train();
+  if (cacheDir !== undefined && key !== null) {
+    const entry: CacheEntryFile = {
+      format: spec.format,
+      key,
+      material,
+      final_loss: finalLoss,
+      train_seconds: trainSeconds,
+      created: new Date().toISOString(),
+    };
+    try {
+      await Deno.mkdir(cacheDir, { recursive: true });
+      await writeDirectoryAtomically(`${cacheDir}/${key}`, true, async (partial) => {
+        await spec.save(model, `${partial}/${spec.weightsFile}`);
+        await Deno.writeTextFile(`${partial}/entry.json`, JSON.stringify(entry, null, 2) + "\n");
+      });
+    } catch (e) {
+      // A failed cache write (a full disk, a concurrent writer) costs a retraining later, not
+      // this evaluation.
+      log(
+        `${spec.label}: could not cache the ${spec.what} in ${cacheDir}/${key} (${
+          (e as Error).message
+        })`,
+      );
+    }
+  }
+  return { model, cached: false, key, finalLoss, trainSeconds };
 }
 
 /**
@@ -153,68 +278,34 @@ export async function obtainEstimator(
   train: Dataset,
   options: ObtainEstimatorOptions,
 ): Promise<ObtainedEstimator> {
-  const log = options.log ?? ((line: string) => console.error(line));
-  let key: string | null = null;
-  let material: EstimatorCacheMaterial | undefined;
-  const cacheDir = options.cacheDir === false ? undefined : options.cacheDir.replace(/\/+$/, "");
-  if (cacheDir !== undefined) {
-    ({ key, material } = await estimatorCacheKey(train, options.config));
-    const entryDir = `${cacheDir}/${key}`;
-    const entryPath = `${entryDir}/entry.json`;
-    if (await exists(entryPath)) {
-      try {
-        const entry = await readJson<CacheEntryFile>(entryPath);
-        if (entry.format === ESTIMATOR_CACHE_FORMAT && entry.key === key) {
-          const est = await loadEstimator(`${entryDir}/estimator.safetensors`, options.namespace);
-          if (!options.quiet) log(`${options.label}: estimator from the cache (${entryDir})`);
-          return {
-            est,
-            cached: true,
-            key,
-            finalLoss: entry.final_loss,
-            trainSeconds: entry.train_seconds,
-          };
-        }
-      } catch (e) {
-        if (!options.quiet) {
-          log(
-            `${options.label}: cache entry ${entryDir} unusable (${
-              (e as Error).message
-            }); retraining`,
-          );
-        }
-      }
-    }
-  }
-  const { est, seconds: trainSeconds, finalLoss } = await trainEstimatorWithProgress(
-    train,
-    options.config,
-    { label: options.label, quiet: options.quiet, namespace: options.namespace },
-  );
-  if (cacheDir !== undefined && key !== null && material !== undefined) {
-    const entry: CacheEntryFile = {
-      format: ESTIMATOR_CACHE_FORMAT,
-      key,
-      material,
-      final_loss: finalLoss,
-      train_seconds: trainSeconds,
-      created: new Date().toISOString(),
-    };
-    try {
-      await Deno.mkdir(cacheDir, { recursive: true });
-      await writeDirectoryAtomically(`${cacheDir}/${key}`, true, async (partial) => {
-        await saveEstimator(est, `${partial}/estimator.safetensors`);
-        await Deno.writeTextFile(`${partial}/entry.json`, JSON.stringify(entry, null, 2) + "\n");
+  const got = await obtainCachedModel<Estimator>({
+    format: ESTIMATOR_CACHE_FORMAT,
+    cacheDir: options.cacheDir,
+    weightsFile: "estimator.safetensors",
+    material: async () => {
+      const { format: _, ...rest } = (await estimatorCacheKey(train, options.config)).material;
+      return rest;
+    },
+    train: async () => {
+      const r = await trainEstimatorWithProgress(train, options.config, {
+        label: options.label,
+        quiet: options.quiet,
+        namespace: options.namespace,
       });
-    } catch (e) {
-      // A failed cache write (a full disk, a concurrent writer) costs a retraining later, not
-      // this evaluation.
-      log(
-        `${options.label}: could not cache the estimator in ${cacheDir}/${key} (${
-          (e as Error).message
-        })`,
-      );
-    }
-  }
-  return { est, cached: false, key, finalLoss, trainSeconds };
+      return { model: r.est, seconds: r.seconds, finalLoss: r.finalLoss };
+    },
+    save: (est, path) => saveEstimator(est, path),
+    load: (path) => loadEstimator(path, options.namespace),
+    what: "estimator",
+    label: options.label,
+    quiet: options.quiet,
+    log: options.log,
+  });
+  return {
+    est: got.model,
+    cached: got.cached,
+    key: got.key,
+    finalLoss: got.finalLoss,
+    trainSeconds: got.trainSeconds,
+  };
 }

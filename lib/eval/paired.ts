@@ -22,6 +22,19 @@
  * With a synthetic input, `identity` also scores the raw render against its twin: the floor a
  * refiner must beat (the twins differ by appearance only, not by geometry).
  *
+ * ## The segmentation score (pix2pix's FCN-score)
+ *
+ * Given a segmenter S (`lib/eval/segmentation.ts`: a small U-Net trained on a paired training
+ * set's target-domain twins to predict their class-id maps; `eval-pairs` trains or loads one
+ * from its cache), `segmentation` also records how well S recovers each pair's class map
+ * (`maps.npy`) from G(x): per-pixel accuracy, mean per-class accuracy and mean class IoU over
+ * the whole set (definitions, and how absent classes count, in `segmentation.ts`). For a `maps`
+ * translator the map is G's own input; for a refiner it is the render's map, which a refined
+ * render should keep (refinement changes appearance, not the eye's layout). Reference rows: S
+ * on the ground-truth twins (`twins`: S's own error, the upper bound) and, with a synthetic
+ * input, S on the raw render (`identity`: the floor). S is trained on this toolkit's target
+ * domain, so, like KID, the numbers are specific to it.
+ *
  * ## Comparing methods: whose distribution the pairs come from
  *
  * A generated paired set draws its parameters from the target domain's distribution
@@ -61,6 +74,16 @@ import { canonicalPath, exists, readJson, writeJsonAtomic } from "../util/fs.ts"
 import { UsageError } from "../util/cli.ts";
 import { ProgressBar } from "../util/progress.ts";
 import { seedStat } from "../util/stats.ts";
+import {
+  type ConfusionMatrix,
+  confusionMatrix,
+  emptyConfusion,
+  type SegmentationScores,
+  segmentationScores,
+  type Segmenter,
+  type SegmenterConfig,
+  segmentImages,
+} from "./segmentation.ts";
 import {
   importMethodModule,
   loadRefinerFromRun,
@@ -327,6 +350,18 @@ export interface PairedEvaluation {
   clippedFraction: number;
   /** Pairs evaluated (the first ones in file order). */
   count: number;
+  /** The segmentation scores, when a segmenter was given. */
+  segmentation?: SegmentationResult;
+}
+
+/** The segmentation scores of a paired evaluation against the pairs' class maps. */
+export interface SegmentationResult {
+  /** S on G(x). */
+  metrics: SegmentationScores;
+  /** S on the ground-truth twins: S's own error (the upper bound). */
+  twins: SegmentationScores;
+  /** S on the raw synthetic render (synthetic input only: the floor). */
+  identity?: SegmentationScores;
 }
 
 /** Options of {@link evaluatePairs}. */
@@ -337,6 +372,11 @@ export interface EvaluatePairsOptions {
   batchSize?: number;
   /** No progress bar. */
   quiet?: boolean;
+  /**
+   * Also score G(x), the twins and (synthetic input) the raw renders with this segmenter
+   * against the pairs' `maps.npy` (see the module documentation).
+   */
+  segmenter?: Segmenter;
 }
 
 /**
@@ -358,6 +398,20 @@ export async function evaluatePairs(
         `need a paired data set (deno task make-data --domain paired)`,
     );
   }
+  const seg = options.segmenter;
+  if (seg && !ds.arrays.includes("maps")) {
+    throw new Error(`${ds.dir}: has no maps.npy, which the segmentation score compares with`);
+  }
+  if (
+    seg &&
+    (seg.config.height !== ds.height || seg.config.width !== ds.width ||
+      seg.config.channels !== ds.channels)
+  ) {
+    throw new Error(
+      `${ds.dir}: images are ${ds.height}x${ds.width}x${ds.channels}, the segmenter was ` +
+        `trained on ${seg.config.height}x${seg.config.width}x${seg.config.channels}`,
+    );
+  }
   if (input === "maps" && !translator.encodeMaps) {
     throw new Error(`paired translator '${translator.name}' takes maps but has no encodeMaps`);
   }
@@ -371,13 +425,20 @@ export async function evaluatePairs(
   const per = shape.height * shape.width * shape.channels;
   const acc = new MetricAccumulator();
   const idAcc = input === "synthetic" ? new MetricAccumulator() : undefined;
+  const k = seg?.config.classes ?? 0;
+  const conf: { out: ConfusionMatrix; twins: ConfusionMatrix; identity?: ConfusionMatrix } = {
+    out: emptyConfusion(k),
+    twins: emptyConfusion(k),
+    ...(input === "synthetic" ? { identity: emptyConfusion(k) } : {}),
+  };
   const bar = new ProgressBar(n, {
     label: `pairs (${translator.name})`,
     unit: "img",
     quiet: options.quiet,
   });
   let clipped = 0, done = 0;
-  const batches = ds.batches({ batchSize, include: [input], format: "uint8", end: n });
+  const include: ("synthetic" | "maps")[] = seg && input !== "maps" ? [input, "maps"] : [input];
+  const batches = ds.batches({ batchSize, include, format: "uint8", end: n });
   for await (const batch of batches) {
     const b = batch.indices.length;
     const raw = (input === "synthetic" ? batch.synthetic : batch.maps) as Uint8Array;
@@ -408,6 +469,12 @@ export async function evaluatePairs(
       acc.add(imagePairMetrics(q.bytes.subarray(s, e), truth.subarray(s, e), shape));
       idAcc?.add(imagePairMetrics(raw.subarray(s, e), truth.subarray(s, e), shape));
     }
+    if (seg) {
+      const maps = batch.maps as Uint8Array;
+      confusionMatrix(await segmentImages(seg, q.bytes), maps, k, conf.out);
+      confusionMatrix(await segmentImages(seg, truth), maps, k, conf.twins);
+      if (conf.identity) confusionMatrix(await segmentImages(seg, raw), maps, k, conf.identity);
+    }
     done += b;
     bar.update(done);
   }
@@ -417,6 +484,15 @@ export async function evaluatePairs(
     ...(idAcc ? { identity: idAcc.result() } : {}),
     clippedFraction: n > 0 ? clipped / (n * per) : 0,
     count: n,
+    ...(seg
+      ? {
+        segmentation: {
+          metrics: segmentationScores(conf.out),
+          twins: segmentationScores(conf.twins),
+          ...(conf.identity ? { identity: segmentationScores(conf.identity) } : {}),
+        },
+      }
+      : {}),
   };
 }
 
@@ -448,11 +524,45 @@ export interface PairedEvalFile {
   identity?: PairedMetrics;
   /** Fraction of output values outside [-1, 1], clipped before quantising. */
   clipped_fraction: number;
-  /** What the numbers mean. */
-  definitions: Record<"l1" | "psnr" | "ssim", string>;
+  /**
+   * The segmentation score (FCN-score) against the pairs' class maps, when a segmenter was
+   * given (absent in files made without one, e.g. at training time).
+   */
+  segmentation?: PairedSegmentation;
+  /** What the numbers mean (`segmentation` only in files that have the score). */
+  definitions: Record<"l1" | "psnr" | "ssim", string> & { segmentation?: string };
   seconds: number;
   created_by: string;
 }
+
+/** Where a paired evaluation's segmenter came from: its training set, settings and key. */
+export interface SegmenterRecord {
+  /** Its cache key (training set identity, settings, backend; `segmentation.ts`). */
+  key: string;
+  /** The paired training set it was trained on (target-domain images -> maps). */
+  train: string;
+  /** Pairs in that set. */
+  train_count: number;
+  /** The resolved settings. */
+  config: SegmenterConfig;
+  /** Loaded from the cache (else trained for this evaluation). */
+  cached: boolean;
+  /** Training loss of its last step, and the seconds its training took. */
+  final_loss: number;
+  train_seconds: number;
+}
+
+/** `paired_eval.json`'s `segmentation`: {@link SegmentationResult} and the segmenter. */
+export interface PairedSegmentation extends SegmentationResult {
+  segmenter: SegmenterRecord;
+}
+
+/** The definition of the segmentation score recorded in files that have it. */
+export const SEGMENTATION_DEFINITION =
+  "segmenter S (U-Net trained on target-domain twins -> class maps) applied to the 8-bit " +
+  "images; confusion matrix summed over the set; pixel_accuracy = correct / pixels; " +
+  "class_accuracy = mean over classes with true pixels of correct / true; class_iou = mean " +
+  "over classes with a non-empty union of intersection / union (FCN score.py)";
 
 /** The definitions recorded in every file. */
 export const PAIRED_DEFINITIONS: PairedEvalFile["definitions"] = {
@@ -470,6 +580,8 @@ export interface RunPairedEvalOptions extends EvaluatePairsOptions {
   out?: string;
   /** Recorded as `created_by`. */
   command?: string;
+  /** With `segmenter`: where it came from, recorded as `segmentation.segmenter`. */
+  segmenterRecord?: SegmenterRecord;
 }
 
 /**
@@ -510,8 +622,18 @@ export async function runPairedEval(
     data,
     metrics: result.metrics,
     ...(result.identity ? { identity: result.identity } : {}),
+    ...(result.segmentation
+      ? {
+        segmentation: {
+          ...result.segmentation,
+          segmenter: options.segmenterRecord ?? unrecordedSegmenter(options.segmenter!),
+        },
+      }
+      : {}),
     clipped_fraction: result.clippedFraction,
-    definitions: PAIRED_DEFINITIONS,
+    definitions: result.segmentation
+      ? { ...PAIRED_DEFINITIONS, segmentation: SEGMENTATION_DEFINITION }
+      : PAIRED_DEFINITIONS,
     seconds: (performance.now() - t0) / 1000,
     created_by: options.command ?? "runPairedEval()",
   };
@@ -519,10 +641,24 @@ export async function runPairedEval(
   return file;
 }
 
+/** A record for a segmenter given without one: its config, nothing known of its training. */
+function unrecordedSegmenter(seg: Segmenter): SegmenterRecord {
+  return {
+    key: "unrecorded",
+    train: "unrecorded",
+    train_count: 0,
+    config: seg.config,
+    cached: false,
+    final_loss: NaN,
+    train_seconds: NaN,
+  };
+}
+
 /**
  * What makes two paired evaluations give the same result: the paired set (`dir`, its `total`
- * pairs), the pairs scored (the first `count`), and the translator (`name`, `input`, the `run`
- * and training `step` it came from; `null` when not recorded).
+ * pairs), the pairs scored (the first `count`), the translator (`name`, `input`, the `run`
+ * and training `step` it came from; `null` when not recorded), and the segmenter's cache key
+ * (`segmenter`: its training set, settings and backend; `null` without a segmentation score).
  */
 export interface PairedEvalSettings {
   dir: string;
@@ -532,6 +668,7 @@ export interface PairedEvalSettings {
   input: PairedInput;
   run: string | null;
   step: number | null;
+  segmenter: string | null;
 }
 
 /** The {@link PairedEvalSettings} a written file was made with. */
@@ -548,6 +685,9 @@ export function pairedEvalSettings(file: PairedEvalFile): PairedEvalSettings {
     input: file.translator.input,
     run: typeof src.run === "string" ? src.run : null,
     step: typeof src.step === "number" ? src.step : null,
+    segmenter: typeof file.segmentation?.segmenter?.key === "string"
+      ? file.segmentation.segmenter.key
+      : null,
   };
 }
 
@@ -557,7 +697,7 @@ export function pairedEvalSettings(file: PairedEvalFile): PairedEvalSettings {
  */
 export async function plannedPairedEvalSettings(
   translator: PairedTranslator,
-  options: { paired: string; limit?: number },
+  options: { paired: string; limit?: number; segmenter?: string | null },
 ): Promise<PairedEvalSettings> {
   const ds = await Dataset.open(options.paired);
   let total: number;
@@ -575,12 +715,19 @@ export async function plannedPairedEvalSettings(
     input: translator.input,
     run: typeof src.run === "string" ? src.run : null,
     step: typeof src.step === "number" ? src.step : null,
+    segmenter: options.segmenter ?? null,
   };
 }
 
 /**
  * How two {@link PairedEvalSettings} differ, one `what: A there, B here` line each (paths
  * compared resolved); empty when they would give the same result.
+ *
+ * The segmenter: a file without a segmentation score (`null` there, e.g. the one written at
+ * training time) does not differ from an evaluation that adds one with the same other settings
+ * (the same L1/PSNR/SSIM, plus the score: nothing is lost); a file with a score differs from
+ * one without (`segmenter: KEY there, none here`) or with another segmenter (other training
+ * set, settings or backend).
  */
 export async function pairedEvalDifferences(
   there: PairedEvalSettings,
@@ -603,12 +750,16 @@ export async function pairedEvalDifferences(
   differ("input", there.input, here.input);
   await path("run", there.run, here.run);
   differ("translator step", there.step, here.step);
+  if (there.segmenter !== null && there.segmenter !== here.segmenter) {
+    out.push(`segmenter: ${there.segmenter} there, ${here.segmenter ?? "none"} here`);
+  }
   return out;
 }
 
 /**
  * Refuses to replace an existing paired evaluation at `path` that was made with other settings
- * (another paired set, number of pairs, translator, run or step): the file of a run holds the
+ * (another paired set, number of pairs, translator, run or step, or segmenter; see
+ * {@link pairedEvalDifferences}): the file of a run holds the
  * result written at training time, and an `eval-pairs` with other settings must not silently
  * replace it. A file made with the same settings may be replaced (same result); so may any file
  * with `force`.
@@ -673,6 +824,33 @@ export function pairedRows(
   return rows;
 }
 
+/** One row of the segmentation table: whose images S segmented, and the three numbers. */
+export interface SegmentationRow {
+  images: string;
+  pixelAccuracy: number;
+  classAccuracy: number;
+  classIou: number;
+}
+
+/**
+ * Rows of the segmentation score (empty when the file has none): G(x), then the references,
+ * S on the ground-truth twins and, with a synthetic input, on the raw renders.
+ */
+export function pairedSegmentationRows(file: PairedEvalFile): SegmentationRow[] {
+  const s = file.segmentation;
+  if (!s) return [];
+  const row = (images: string, m: SegmentationScores): SegmentationRow => ({
+    images,
+    pixelAccuracy: m.pixel_accuracy,
+    classAccuracy: m.class_accuracy,
+    classIou: m.class_iou,
+  });
+  const rows = [row(`S(G(x)): ${file.translator.name}`, s.metrics)];
+  if (s.identity) rows.push(row("S(raw synthetic x) (identity)", s.identity));
+  rows.push(row("S(ground-truth twin y) (S's own error)", s.twins));
+  return rows;
+}
+
 /** A short markdown table of a paired evaluation, for logs and the tasks' output. */
 export function formatPairedSummary(file: PairedEvalFile): string {
   const lines = [
@@ -686,6 +864,24 @@ export function formatPairedSummary(file: PairedEvalFile): string {
     lines.push(
       `| ${r.images} | ${r.l1.toFixed(4)} | ${r.psnr.toFixed(2)} | ${r.ssim.toFixed(4)} |`,
     );
+  }
+  const seg = pairedSegmentationRows(file);
+  if (seg.length > 0) {
+    const sg = file.segmentation!.segmenter;
+    lines.push(
+      "",
+      `segmentation score (FCN-score) against the pairs' class maps; segmenter ${sg.key} ` +
+        `(${sg.config.steps} steps on ${sg.train}${sg.cached ? ", from the cache" : ""}):`,
+      "",
+      "| images | pixel acc. | class acc. | class IoU |",
+      "| --- | --- | --- | --- |",
+    );
+    for (const r of seg) {
+      lines.push(
+        `| ${r.images} | ${r.pixelAccuracy.toFixed(4)} | ${r.classAccuracy.toFixed(4)} | ` +
+          `${r.classIou.toFixed(4)} |`,
+      );
+    }
   }
   return lines.join("\n");
 }

@@ -32,7 +32,8 @@
  *
  * Extra metric groups are read from the paired evaluation `RUN/paired_eval.json`
  * (`lib/eval/paired.ts`'s `readPairedEval`: L1/PSNR/SSIM against ground-truth twins, the raw renders' in the (a)
- * row), `eval.json`'s optional `metric_groups` field, and sibling files `RUN/eval.<group>.json`
+ * row; and, in files that have it, the segmentation score: `seg pixel acc`, `seg class acc`,
+ * `seg IoU`), `eval.json`'s optional `metric_groups` field, and sibling files `RUN/eval.<group>.json`
  * (`{"format": "eyegan-metric-group/1", "group", "description"?, "metrics": {name: value}}`, a
  * value being a number or `{mean, std?}`); each metric becomes a column of the evaluation table,
  * "—" for runs without it.
@@ -213,20 +214,53 @@ async function readPairedGroup(path: string): Promise<MetricGroup> {
     }
     return out;
   };
+  // the segmentation score (FCN-score), in files that have it: plain numbers (set-level)
+  const seg = raw.segmentation;
+  const pickSeg = (m: unknown, what: string): Record<string, MetricValue> => {
+    const out: Record<string, MetricValue> = {};
+    const r = isRecord(m) ? m : {};
+    const names = [
+      ["pixel_accuracy", "seg pixel acc"],
+      ["class_accuracy", "seg class acc"],
+      ["class_iou", "seg IoU"],
+    ];
+    for (const [key, name] of names) {
+      const v = parseMetricValue(r[key]);
+      if (v === undefined) throw new Error(`${path}: segmentation.${what}.${key} is not a number`);
+      out[name] = v;
+    }
+    return out;
+  };
   const data = raw.data;
   return {
     group: "paired",
-    description: `L1 ([-1, 1] scale), PSNR and SSIM against the ground-truth twins of ${
-      String(data.dir)
-    } (${String(data.count)} pairs); the (a) row: the raw synthetic renders`,
-    metrics: pick(raw.metrics, "metrics"),
-    ...(raw.identity !== undefined ? { baseline: pick(raw.identity, "identity") } : {}),
+    description:
+      `L1 ([-1, 1] scale), PSNR and SSIM against the ground-truth twins of ${String(data.dir)} (${
+        String(data.count)
+      } pairs); the (a) row: the raw synthetic renders` +
+      (seg
+        ? `; seg: the segmentation score (FCN-score) of segmenter ${
+          String(seg.segmenter?.key)
+        } against the pairs' class maps (its own on the twins: pixel ${
+          seg.twins.pixel_accuracy.toFixed(4)
+        }, class ${seg.twins.class_accuracy.toFixed(4)}, IoU ${seg.twins.class_iou.toFixed(4)})`
+        : ""),
+    metrics: { ...pick(raw.metrics, "metrics"), ...(seg ? pickSeg(seg.metrics, "metrics") : {}) },
+    ...(raw.identity !== undefined
+      ? {
+        baseline: {
+          ...pick(raw.identity, "identity"),
+          ...(seg?.identity ? pickSeg(seg.identity, "identity") : {}),
+        },
+      }
+      : {}),
     settings: {
       dir: data.dir,
       count: data.count,
       height: data.height,
       width: data.width,
       channels: data.channels,
+      ...(seg ? { segmenter: seg.segmenter?.key ?? null } : {}),
     },
     source: PAIRED_EVAL_FILE,
   };

@@ -168,6 +168,7 @@ Deno.test("train-pix2pix twins smoke: every file, paired metrics, gaze protocol,
             paired[3],
             "--out",
             out,
+            "--no-segmentation",
             "--quiet",
           ])
         );
@@ -189,7 +190,7 @@ Deno.test("train-pix2pix twins smoke: every file, paired metrics, gaze protocol,
             taskExitCode(
               "eval-pairs",
               PAIRS_USAGE,
-              () => pairsMain(["--refiner", run, ...args, "--quiet"]),
+              () => pairsMain(["--refiner", run, ...args, "--no-segmentation", "--quiet"]),
             )
           );
           assert.equal(c.value, 2, c.text);
@@ -203,7 +204,7 @@ Deno.test("train-pix2pix twins smoke: every file, paired metrics, gaze protocol,
         await refused(["--paired", paired[1]], /paired set: .*pairs-test there, .*pairs here/);
         // the same settings give the same result: replaced (atomically), same numbers
         const same = await captured(() =>
-          pairsMain(["--refiner", run, "--paired", `${paired[3]}/`, "--quiet"])
+          pairsMain(["--refiner", run, "--paired", `${paired[3]}/`, "--no-segmentation", "--quiet"])
         );
         assert.equal(same.value, 0, same.text);
         assert.deepEqual(
@@ -212,7 +213,17 @@ Deno.test("train-pix2pix twins smoke: every file, paired metrics, gaze protocol,
         );
         // --force replaces it whatever the settings
         const forced = await captured(() =>
-          pairsMain(["--refiner", run, "--paired", paired[3], "--limit", "5", "--force", "--quiet"])
+          pairsMain([
+            "--refiner",
+            run,
+            "--paired",
+            paired[3],
+            "--limit",
+            "5",
+            "--force",
+            "--no-segmentation",
+            "--quiet",
+          ])
         );
         assert.equal(forced.value, 0, forced.text);
         assert.equal((await readPairedEval(file)).data.count, 5);
@@ -257,7 +268,9 @@ Deno.test("train-pix2pix maps smoke: one-hot maps in, paired metrics, no gaze pr
     await assertRebuiltReport(run, ["pix2pix translation", "Paired metrics"]);
     await assert.rejects(() => Deno.stat(`${run}/eval.json`), Deno.errors.NotFound);
     // eval-pairs loads the maps G with its encoding
-    const c = await captured(() => pairsMain(["--refiner", run, "--paired", paired[3], "--quiet"]));
+    const c = await captured(() =>
+      pairsMain(["--refiner", run, "--paired", paired[3], "--no-segmentation", "--quiet"])
+    );
     assert.equal(c.value, 0, c.text);
     assert.deepEqual(
       (await readPairedEval(`${run}/${PAIRED_EVAL_FILE}`)).metrics,

@@ -238,6 +238,33 @@ Deno.test("unet_generator: depth from size, same-size output, skips and plain va
   small.dispose();
 });
 
+Deno.test("unet_generator: output linear drops the tanh (logits), same weights otherwise", () => {
+  const cfg = {
+    inChannels: 1,
+    outChannels: 6,
+    height: 36,
+    width: 60,
+    depth: 3,
+    filters: 4,
+    dropout: 0,
+    norm: "instance" as const,
+  };
+  const tanhG = buildNetwork("unet_generator", cfg, { seed: 3 });
+  const linG = buildNetwork("unet_generator", { ...cfg, output: "linear" }, { seed: 3 });
+  const x = tf.randomUniform([2, 36, 60, 1], -1, 1, "float32", 5) as tf.Tensor4D;
+  const a = tanhG.apply(x) as tf.Tensor, b = linG.apply(x) as tf.Tensor;
+  assert.deepEqual(b.shape, [2, 36, 60, 6]);
+  const diff = tf.max(tf.abs(tf.sub(a, tf.tanh(b)))).dataSync()[0];
+  assert.ok(diff < 1e-5, `tanh(linear output) is the tanh output (${diff})`);
+  assert.throws(
+    () => buildNetwork("unet_generator", { ...cfg, output: "relu" as "linear" }, { seed: 4 }),
+    /output must be "tanh" or "linear"/,
+  );
+  tf.dispose([x, a, b]);
+  tanhG.dispose();
+  linG.dispose();
+});
+
 Deno.test("unet_generator: reflection padding bounds the depth; a deeper one throws at build", () => {
   assert.equal(unetMaxDepth(36, 60), 6);
   assert.equal(unetMaxDepth(35, 55), 6);

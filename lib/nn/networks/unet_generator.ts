@@ -16,6 +16,8 @@
  * (`dropoutAtTest`) as the generator's only noise. Batch norm by default, using the test batch's
  * statistics at test time (`batchTestStatistics: "batch"`), as the paper does.
  * `skips: false` is the plain encoder-decoder of the paper's ablation (no concatenations).
+ * `output: "linear"` drops the final tanh, so the last layer's values are returned as they are:
+ * per-pixel class logits when the U-Net is a segmenter (`lib/eval/segmentation.ts`).
  *
  * Depth and sizes: `depth: "auto"` takes d = floor(log2(min(H, W))), so the bottleneck is 1
  * pixel on the short side as in pix2pix (128 -> 7, 256 -> 8, 64 -> 6, 36x60 -> 5). Inputs whose
@@ -73,6 +75,8 @@ export interface UnetGeneratorConfig {
   dropoutAtTest: boolean;
   /** U-Net skip concatenations; false gives the plain encoder-decoder. */
   skips: boolean;
+  /** Final activation: `tanh` (images in [-1, 1], pix2pix) or `linear` (logits, a segmenter). */
+  output: "tanh" | "linear";
   /** Sizes not divisible by 2^d: reflection-pad and crop back, or throw. */
   sizeMode: "pad" | "error";
   /** Kernel initialisation. */
@@ -94,6 +98,7 @@ export const UNET_GENERATOR_DEFAULTS: UnetGeneratorConfig = {
   dropoutBlocks: 3,
   dropoutAtTest: true,
   skips: true,
+  output: "tanh",
   sizeMode: "pad",
   init: "gan",
 };
@@ -184,6 +189,9 @@ export function unetGenerator(
   options: BuildOptions,
 ): Network<UnetGeneratorConfig, tf.Tensor4D> {
   const cfg = resolveConfig("unet_generator", UNET_GENERATOR_DEFAULTS, config);
+  if (cfg.output !== "linear" && cfg.output !== "tanh") {
+    throw new Error(`unet_generator: output must be "tanh" or "linear", got ${cfg.output}`);
+  }
   const d = unetDepth(cfg);
   const pad = unetPadding(cfg);
   const params = newStore(options);
@@ -255,7 +263,7 @@ export function unetGenerator(
         if (up.norm) h = up.norm.apply(h, ctx);
         if (up.drop) h = up.drop.apply(h, ctx);
       }
-      return cropPad(tf.tanh(h) as tf.Tensor4D, pad);
+      return cropPad((cfg.output === "tanh" ? tf.tanh(h) : h) as tf.Tensor4D, pad);
     },
   });
 }
