@@ -846,11 +846,23 @@ export function analyseComparison(runs: readonly ComparedRun[]): ComparisonAnaly
     );
   }
 
-  const metricGroups: Record<string, string> = {};
+  // a group's description, once when the runs agree, else each with the runs it describes
+  // (e.g. only some runs' paired evaluations have the segmentation score)
+  const described: Record<string, { text: string; labels: string[] }[]> = {};
   for (const r of runs) {
     for (const g of r.metricGroups) {
-      metricGroups[g.group] ??= g.description ?? `from ${g.source}`;
+      const text = g.description ?? `from ${g.source}`;
+      const list = described[g.group] ??= [];
+      const same = list.find((d) => d.text === text);
+      if (same) same.labels.push(r.label);
+      else list.push({ text, labels: [r.label] });
     }
+  }
+  const metricGroups: Record<string, string> = {};
+  for (const [group, list] of Object.entries(described)) {
+    metricGroups[group] = list.length === 1
+      ? list[0].text
+      : list.map((d) => `${d.labels.join(", ")}: ${d.text}`).join("; ");
   }
 
   const lastStep = (r: ComparedRun) => {

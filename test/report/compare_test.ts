@@ -507,3 +507,60 @@ Deno.test("compare task: command-line errors", async () => {
     assert.ok(!html.includes("Refined samples"));
   });
 });
+
+Deno.test("compare: a paired evaluation's segmentation score becomes three columns; a malformed one is an error", async () => {
+  await withTemp(async (root) => {
+    await fakeData(root);
+    const a = await fakeRun(root, "runs/a");
+    const b = await fakeRun(root, "runs/b", { refinedValue: 120 });
+    const scores = (p: number) => ({
+      pixels: 96,
+      pixel_accuracy: p,
+      class_accuracy: p - 0.1,
+      class_iou: p - 0.2,
+      per_class: [],
+    });
+    const withSeg = {
+      ...pairedEval(`${root}/paired`, 0.1),
+      segmentation: {
+        metrics: scores(0.9),
+        twins: scores(0.95),
+        identity: scores(0.8),
+        segmenter: { key: "k123", train: `${root}/train`, train_count: 8, cached: true },
+      },
+    };
+    await Deno.writeTextFile(
+      `${a}/paired_eval.json`,
+      JSON.stringify(pairedEval(`${root}/paired`, 0.2)),
+    );
+    await Deno.writeTextFile(`${b}/paired_eval.json`, JSON.stringify(withSeg));
+    const an = analyseComparison(await readComparedRuns([a, b]));
+    const t = an.evalTable;
+    const rows = t.rows as unknown[][];
+    const col = (name: string) => {
+      const i = t.columns.indexOf(`paired: ${name}`);
+      assert.ok(i > 0, `${name} in ${t.columns.join(" | ")}`);
+      return i;
+    };
+    const [pix, cls, iou] = [col("seg pixel acc"), col("seg class acc"), col("seg IoU")];
+    assert.deepEqual(rows.map((r) => r[0]).slice(1, 3), ["a", "b"]);
+    // b's scores; a's file has none ("—"); the raw renders' (identity) in the (a) row
+    assert.deepEqual([rows[2][pix], rows[2][cls], rows[2][iou]].map(Number), [0.9, 0.8, 0.7]);
+    assert.equal(rows[1][iou], undefined);
+    assert.ok(Math.abs(Number(rows[0][iou]) - 0.6) < 1e-9, String(rows[0][iou]));
+    // the two files are described differently: each description with its run
+    assert.match(
+      an.metricGroups.paired,
+      /^a: L1 .*renders; b: L1 .*segmentation score .*segmenter k123/,
+    );
+
+    // a segmentation field without its numbers names the file and the field
+    const bad = structuredClone(withSeg) as { segmentation: { metrics: Record<string, unknown> } };
+    bad.segmentation.metrics.class_iou = "high";
+    await Deno.writeTextFile(`${b}/paired_eval.json`, JSON.stringify(bad));
+    await assert.rejects(
+      () => readComparedRun(b),
+      /paired_eval\.json: segmentation\.metrics\.class_iou is not a number/,
+    );
+  });
+});
