@@ -7,13 +7,17 @@
  * per-class accuracy and class IoU of a segmenter S applied to G(x) against the pairs' class
  * maps, with S on the twins (its own error) and on the raw renders as references. S is trained
  * on the paired training set's twins (`--seg-train`, about a minute) or loaded from its cache
- * (`runs/.cache/segmenters`). Writes `OUT/paired_eval.json` and prints the tables.
+ * (`runs/.cache/segmenters`). And the realism score: the held-out accuracy of a small
+ * real-vs-G(x) CNN (`lib/eval/turing.ts`) with the pairs' ground-truth twins as the real side,
+ * and of one against the raw renders as the floor (50% = indistinguishable; split by pair, so
+ * no held-out eye is trained on). Writes `OUT/paired_eval.json` and prints the tables.
  *
  * ```sh
  * deno task eval-pairs --refiner runs/pix2pix-20261201-101500
  * deno task eval-pairs --refiner runs/cyclegan-quick-seed0 --limit 500
  * deno task eval-pairs --identity --out runs/pairs-identity    # raw renders vs their twins
- * deno task eval-pairs --refiner runs/simgan-quick-seed0 --no-segmentation   # pixel metrics only
+ * deno task eval-pairs --refiner runs/simgan-quick-seed0 --no-segmentation --no-realism
+ *                                                                   # pixel metrics only
  * ```
  *
  * `--refiner RUN` reads the method from `RUN/config.json` and loads its translator (pix2pix's
@@ -25,7 +29,10 @@
  * is not replaced unless `--force` is given; write elsewhere with `--out DIR`. A file made with
  * the same settings is replaced (the same result). The segmenter (its training set, steps,
  * backend: its cache key) is one of the settings, except that a file without a segmentation
- * score (as training writes it) may be replaced by the same evaluation with one. The file is
+ * score (as training writes it) may be replaced by the same evaluation with one. The realism
+ * classifier's settings (`--realism-steps`, and the fixed rest of `TURING_DEFAULTS`) follow the
+ * same rule: a file without a realism score may gain one; a file with one is not replaced by an
+ * evaluation without it (`--no-realism`) or with other settings unless `--force`. The file is
  * written atomically.
  *
  * Comparing methods: generated paired sets draw their parameters from the target domain's
@@ -62,6 +69,7 @@ import {
   segmenterCacheKey,
   type SegmenterConfig,
 } from "../lib/eval/segmentation.ts";
+import { TURING_DEFAULTS, type TuringConfig } from "../lib/eval/turing.ts";
 import { Dataset } from "../lib/data/dataset.ts";
 import { timestamp } from "../lib/train/run.ts";
 import { intFlag, parsedFlag, parseFlags, runTask, UsageError } from "../lib/util/cli.ts";
@@ -69,7 +77,7 @@ import { intFlag, parsedFlag, parseFlags, runTask, UsageError } from "../lib/uti
 export const USAGE =
   `Usage: deno task eval-pairs (--refiner RUN | --identity) [--paired DIR] [--out DIR]
        [--limit N] [--force] [--seg-train DIR] [--seg-steps N] [--seg-cache DIR]
-       [--no-segmentation] [--backend NAME] [--quiet]
+       [--no-segmentation] [--realism-steps N] [--no-realism] [--backend NAME] [--quiet]
 
 Translates the inputs of a held-out paired data set with a run's G (synthetic renders, or
 semantic maps for a pix2pix maps run), compares the outputs with the ground-truth twins
@@ -77,7 +85,9 @@ semantic maps for a pix2pix maps run), compares the outputs with the ground-trut
 OUT/paired_eval.json. With a synthetic input, the raw renders are scored too (identity).
 Segmentation score (pix2pix's FCN-score): a segmenter S trained on target-domain twins
 segments G(x), the twins and the raw renders; per-pixel accuracy, per-class accuracy and
-class IoU against the pairs' class maps.
+class IoU against the pairs' class maps. Realism score: held-out accuracy of a small CNN
+trained to tell the twins (real) from G(x) of the same pairs, and from the raw renders
+(50% = indistinguishable; both sides split by pair, seed ${TURING_DEFAULTS.seed}).
 
   --refiner   a method's run folder (its config.json names the method)
   --identity  G = identity: the raw synthetic renders against their twins
@@ -86,16 +96,19 @@ class IoU against the pairs' class maps.
               runs/eval-pairs-identity-<time> with --identity)
   --limit     evaluate the first N pairs only (default all)
   --force     replace OUT/paired_eval.json even if it was made with other settings (paired
-              set, number of pairs, translator, run or step, segmenter); without it such a
-              file, e.g. the run's own from training, is kept and the task stops (a file
-              without a segmentation score may be replaced by the same evaluation with one)
+              set, number of pairs, translator, run or step, segmenter, realism settings);
+              without it such a file, e.g. the run's own from training, is kept and the task
+              stops (a file without a segmentation or realism score may be replaced by the
+              same evaluation with one)
   --seg-train paired training set of the segmenter (default: the default paired training
               set of the --paired set's size, ${DEFAULT_DATA.pairedTrain} at 36x60;
               rendered when missing)
   --seg-steps the segmenter's training steps (default ${SEGMENTER_DEFAULTS.steps})
   --seg-cache cache folder of trained segmenters (default ${DEFAULT_SEGMENTER_CACHE}; none: no
               cache)
-  --no-segmentation  skip the segmentation score (L1, PSNR, SSIM only)
+  --no-segmentation  skip the segmentation score
+  --realism-steps the realism classifier's training steps (default ${TURING_DEFAULTS.steps})
+  --no-realism  skip the realism score
   --backend   auto (default), wasm, cpu, webgpu, tfjs-node, tfjs-node-gpu
   --quiet     no progress bars or log lines`;
 
@@ -110,6 +123,8 @@ const FLAGS = {
   "seg-steps": { type: "string" },
   "seg-cache": { type: "string", default: DEFAULT_SEGMENTER_CACHE },
   "no-segmentation": { type: "boolean", default: false },
+  "realism-steps": { type: "string" },
+  "no-realism": { type: "boolean", default: false },
   backend: { type: "string", default: "auto" },
   quiet: { type: "boolean", default: false },
   help: { type: "boolean", default: false },
@@ -142,6 +157,20 @@ export async function main(argv: string[]): Promise<number> {
       "--seg-train and --seg-steps need the segmentation score; drop --no-segmentation",
     );
   }
+  const realismSteps = v["realism-steps"] === undefined
+    ? undefined
+    : intFlag("realism-steps", v["realism-steps"]);
+  if (realismSteps !== undefined && realismSteps < 1) {
+    throw new UsageError(`--realism-steps must be at least 1, got ${realismSteps}`);
+  }
+  if (v["no-realism"] === true && realismSteps !== undefined) {
+    throw new UsageError("--realism-steps needs the realism score; drop --no-realism");
+  }
+  const realism: Partial<TuringConfig> | undefined = v["no-realism"] === true
+    ? undefined
+    : realismSteps === undefined
+    ? {}
+    : { steps: realismSteps };
   const segTrain = typeof v["seg-train"] === "string" && v["seg-train"] !== ""
     ? v["seg-train"]
     : defaultSegmenterTrain(paired);
@@ -159,7 +188,7 @@ export async function main(argv: string[]): Promise<number> {
     // the run's own file (written at training time) is not replaced by other settings' result
     await checkPairedEvalTarget(
       path,
-      await plannedPairedEvalSettings(translator, { paired, limit, segmenter: segKey }),
+      await plannedPairedEvalSettings(translator, { paired, limit, segmenter: segKey, realism }),
       { force: v.force === true },
     );
     if (segDs) {
@@ -177,6 +206,7 @@ export async function main(argv: string[]): Promise<number> {
       limit,
       quiet,
       command,
+      ...(realism ? { realism } : {}),
       ...(seg && segDs
         ? {
           segmenter: seg.seg,

@@ -35,6 +35,29 @@
  * input, S on the raw render (`identity`: the floor). S is trained on this toolkit's target
  * domain, so, like KID, the numbers are specific to it.
  *
+ * ## The realism score (a real-vs-G(x) classifier)
+ *
+ * L1, PSNR, SSIM and the segmentation score all measure agreement with the twin and its layout,
+ * so they reward a blurry average eye; pix2pix's cGAN term is there to make outputs *realistic*
+ * (sharp, textured). Given classifier settings, `realism` records the held-out accuracy of the
+ * small real-vs-refined CNN of `lib/eval/turing.ts` (`visualTuringTest`: 50% = it cannot tell
+ * them apart, 100% = every image is recognisable), trained and tested with real = the pairs'
+ * ground-truth target-domain twins (`images.npy`) and the other side = G(x) of the same pairs,
+ * both as 8-bit images (G(x) quantised as above, then `v / 127.5 - 1`), with its standard error
+ * and held-out n; and, with a synthetic input, the same with the raw renders as the other side
+ * (`identity`: the floor, raw renders vs twins). Lower is more realistic.
+ *
+ * The two sides are *paired* (twin i and G(x_i) are the same eye). That is fine for a
+ * classifier test (it must still tell them apart by appearance), and the split is by pair
+ * (`visualTuringTest`'s `pairs` option): one seeded permutation splits both sides, so the
+ * training and held-out images are disjoint and no held-out eye was seen in training under
+ * either label. Each side has the evaluated pairs (at most the classifier's `maxPerClass`);
+ * `testFraction` of them are held out (n = both sides' held-out images). Unlike the gaze
+ * protocol's classifier (target *test* images against refined *training* renders) the real side
+ * here is the paired test set's twins, so the two numbers are not interchangeable. The
+ * classifier settings, seed included, are recorded (`realism.classifier`) and are one of the
+ * file's settings ({@link realismSettingsKey}).
+ *
  * ## Comparing methods: whose distribution the pairs come from
  *
  * A generated paired set draws its parameters from the target domain's distribution
@@ -84,6 +107,8 @@ import {
   type SegmenterConfig,
   segmentImages,
 } from "./segmentation.ts";
+import type { ClassifierSummary } from "./eval_file.ts";
+import { TURING_DEFAULTS, type TuringConfig, visualTuringTest } from "./turing.ts";
 import {
   importMethodModule,
   loadRefinerFromRun,
@@ -352,6 +377,18 @@ export interface PairedEvaluation {
   count: number;
   /** The segmentation scores, when a segmenter was given. */
   segmentation?: SegmentationResult;
+  /** The realism score, when classifier settings were given. */
+  realism?: RealismResult;
+}
+
+/** The realism score of a paired evaluation: real-vs-X classifiers with real = the twins. */
+export interface RealismResult {
+  /** Held-out accuracy of twins vs G(x) (0.5 = indistinguishable). */
+  metrics: ClassifierSummary;
+  /** Twins vs the raw synthetic renders (synthetic input only: the floor). */
+  identity?: ClassifierSummary;
+  /** The classifier settings used (both classifiers). */
+  classifier: TuringConfig;
 }
 
 /** The segmentation scores of a paired evaluation against the pairs' class maps. */
@@ -377,6 +414,11 @@ export interface EvaluatePairsOptions {
    * against the pairs' `maps.npy` (see the module documentation).
    */
   segmenter?: Segmenter;
+  /**
+   * Also train and test real-vs-G(x) classifiers (and, synthetic input, real-vs-raw) with these
+   * overrides of `TURING_DEFAULTS` (`{}`: the defaults); see the module documentation.
+   */
+  realism?: Partial<TuringConfig>;
 }
 
 /**
@@ -412,6 +454,9 @@ export async function evaluatePairs(
         `trained on ${seg.config.height}x${seg.config.width}x${seg.config.channels}`,
     );
   }
+  const realismConfig: TuringConfig | undefined = options.realism
+    ? { ...TURING_DEFAULTS, ...options.realism }
+    : undefined;
   if (input === "maps" && !translator.encodeMaps) {
     throw new Error(`paired translator '${translator.name}' takes maps but has no encodeMaps`);
   }
@@ -420,6 +465,13 @@ export async function evaluatePairs(
     throw new RangeError(`evaluatePairs: limit must be an integer >= 1, got ${limit}`);
   }
   const n = Math.min(limit, ds.count);
+  if (realismConfig && Math.min(n, realismConfig.maxPerClass) < 4) {
+    throw new RangeError(
+      `evaluatePairs: the realism score needs at least 4 pairs, got ${
+        Math.min(n, realismConfig.maxPerClass)
+      } (evaluate more pairs, or skip it: --no-realism)`,
+    );
+  }
   const batchSize = options.batchSize ?? translator.batchSize ?? 256;
   const shape = { height: ds.height, width: ds.width, channels: ds.channels };
   const per = shape.height * shape.width * shape.channels;
@@ -437,6 +489,13 @@ export async function evaluatePairs(
     quiet: options.quiet,
   });
   let clipped = 0, done = 0;
+  // the realism score's images (bytes), the first maxPerClass pairs: twins, G(x), raw renders
+  const keep = realismConfig ? Math.min(n, realismConfig.maxPerClass) : 0;
+  const kept = {
+    twins: new Uint8Array(keep * per),
+    out: new Uint8Array(keep * per),
+    raw: input === "synthetic" ? new Uint8Array(keep * per) : undefined,
+  };
   const include: ("synthetic" | "maps")[] = seg && input !== "maps" ? [input, "maps"] : [input];
   const batches = ds.batches({ batchSize, include, format: "uint8", end: n });
   for await (const batch of batches) {
@@ -475,10 +534,44 @@ export async function evaluatePairs(
       confusionMatrix(await segmentImages(seg, truth), maps, k, conf.twins);
       if (conf.identity) confusionMatrix(await segmentImages(seg, raw), maps, k, conf.identity);
     }
+    if (done < keep) {
+      const m = Math.min(b, keep - done) * per;
+      kept.twins.set(truth.subarray(0, m), done * per);
+      kept.out.set(q.bytes.subarray(0, m), done * per);
+      kept.raw?.set(raw.subarray(0, m), done * per);
+    }
     done += b;
     bar.update(done);
   }
   bar.finish();
+  let realism: RealismResult | undefined;
+  if (realismConfig) {
+    const cfg = realismConfig;
+    const images = (bytes: Uint8Array) => ({
+      data: Float32Array.from(bytes, (v) => v / 127.5 - 1),
+      shape: [keep, shape.height, shape.width, shape.channels] as const,
+    });
+    const twins = images(kept.twins);
+    const classify = async (what: string, other: Uint8Array): Promise<ClassifierSummary> => {
+      const cbar = new ProgressBar(cfg.steps, {
+        label: `classifier ${what}`,
+        unit: "step",
+        quiet: options.quiet,
+      });
+      const { config: _config, ...summary } = await visualTuringTest(twins, images(other), {
+        ...cfg,
+        pairs: true,
+        onStep: ({ step, loss }) => cbar.update(step, { loss }),
+      });
+      cbar.finish();
+      return summary;
+    };
+    realism = {
+      metrics: await classify("twins vs G(x)", kept.out),
+      ...(kept.raw ? { identity: await classify("twins vs raw synthetic", kept.raw) } : {}),
+      classifier: cfg,
+    };
+  }
   return {
     metrics: acc.result(),
     ...(idAcc ? { identity: idAcc.result() } : {}),
@@ -493,6 +586,7 @@ export async function evaluatePairs(
         },
       }
       : {}),
+    ...(realism ? { realism } : {}),
   };
 }
 
@@ -529,8 +623,16 @@ export interface PairedEvalFile {
    * given (absent in files made without one, e.g. at training time).
    */
   segmentation?: PairedSegmentation;
-  /** What the numbers mean (`segmentation` only in files that have the score). */
-  definitions: Record<"l1" | "psnr" | "ssim", string> & { segmentation?: string };
+  /**
+   * The realism score (real-vs-G(x) classifier accuracy, real = the twins), when classifier
+   * settings were given (absent in files made without it, e.g. at training time).
+   */
+  realism?: PairedRealism;
+  /** What the numbers mean (`segmentation`, `realism` only in files that have the score). */
+  definitions: Record<"l1" | "psnr" | "ssim", string> & {
+    segmentation?: string;
+    realism?: string;
+  };
   seconds: number;
   created_by: string;
 }
@@ -555,6 +657,32 @@ export interface SegmenterRecord {
 /** `paired_eval.json`'s `segmentation`: {@link SegmentationResult} and the segmenter. */
 export interface PairedSegmentation extends SegmentationResult {
   segmenter: SegmenterRecord;
+}
+
+/** `paired_eval.json`'s `realism`: {@link RealismResult}, which images and how they were split. */
+export interface PairedRealism extends RealismResult {
+  /** The real side: the evaluated pairs' ground-truth twins. */
+  real_set: "paired_twins";
+  /** Both sides split by pair with one permutation (`visualTuringTest`'s `pairs`). */
+  split: "by_pair";
+}
+
+/** The definition of the realism score recorded in files that have it. */
+export const REALISM_DEFINITION =
+  "held-out accuracy of a small CNN trained to tell the pairs' ground-truth twins (real) from " +
+  "G(x) of the same pairs (identity: the raw renders), both 8-bit; both sides split by pair " +
+  "with one seeded permutation (testFraction held out); 0.5 = indistinguishable, lower is " +
+  "more realistic; stdError = sqrt(p (1 - p) / n) (lib/eval/turing.ts)";
+
+/**
+ * The realism settings as one comparable string (every {@link TuringConfig} field and the split),
+ * recorded as the `realism` of {@link PairedEvalSettings}.
+ */
+export function realismSettingsKey(config: TuringConfig): string {
+  const c = config;
+  return `steps ${c.steps}, batch ${c.batchSize}, lr ${c.learningRate}, filters ` +
+    `${c.filters.join("/")}, test ${c.testFraction}, max/class ${c.maxPerClass}, ` +
+    `seed ${c.seed}, split by pair`;
 }
 
 /** The definition of the segmentation score recorded in files that have it. */
@@ -630,10 +758,15 @@ export async function runPairedEval(
         },
       }
       : {}),
+    ...(result.realism
+      ? { realism: { ...result.realism, real_set: "paired_twins", split: "by_pair" } as const }
+      : {}),
     clipped_fraction: result.clippedFraction,
-    definitions: result.segmentation
-      ? { ...PAIRED_DEFINITIONS, segmentation: SEGMENTATION_DEFINITION }
-      : PAIRED_DEFINITIONS,
+    definitions: {
+      ...PAIRED_DEFINITIONS,
+      ...(result.segmentation ? { segmentation: SEGMENTATION_DEFINITION } : {}),
+      ...(result.realism ? { realism: REALISM_DEFINITION } : {}),
+    },
     seconds: (performance.now() - t0) / 1000,
     created_by: options.command ?? "runPairedEval()",
   };
@@ -657,8 +790,10 @@ function unrecordedSegmenter(seg: Segmenter): SegmenterRecord {
 /**
  * What makes two paired evaluations give the same result: the paired set (`dir`, its `total`
  * pairs), the pairs scored (the first `count`), the translator (`name`, `input`, the `run`
- * and training `step` it came from; `null` when not recorded), and the segmenter's cache key
- * (`segmenter`: its training set, settings and backend; `null` without a segmentation score).
+ * and training `step` it came from; `null` when not recorded), the segmenter's cache key
+ * (`segmenter`: its training set, settings and backend; `null` without a segmentation score)
+ * and the realism classifier's settings (`realism`: {@link realismSettingsKey}; `null` without a
+ * realism score).
  */
 export interface PairedEvalSettings {
   dir: string;
@@ -669,6 +804,7 @@ export interface PairedEvalSettings {
   run: string | null;
   step: number | null;
   segmenter: string | null;
+  realism: string | null;
 }
 
 /** The {@link PairedEvalSettings} a written file was made with. */
@@ -688,6 +824,9 @@ export function pairedEvalSettings(file: PairedEvalFile): PairedEvalSettings {
     segmenter: typeof file.segmentation?.segmenter?.key === "string"
       ? file.segmentation.segmenter.key
       : null,
+    realism: typeof file.realism?.classifier === "object" && file.realism.classifier !== null
+      ? realismSettingsKey({ ...TURING_DEFAULTS, ...file.realism.classifier })
+      : null,
   };
 }
 
@@ -697,7 +836,13 @@ export function pairedEvalSettings(file: PairedEvalFile): PairedEvalSettings {
  */
 export async function plannedPairedEvalSettings(
   translator: PairedTranslator,
-  options: { paired: string; limit?: number; segmenter?: string | null },
+  options: {
+    paired: string;
+    limit?: number;
+    segmenter?: string | null;
+    /** The realism score's overrides of `TURING_DEFAULTS`; omit (or `null`) for none. */
+    realism?: Partial<TuringConfig> | null;
+  },
 ): Promise<PairedEvalSettings> {
   const ds = await Dataset.open(options.paired);
   let total: number;
@@ -716,6 +861,9 @@ export async function plannedPairedEvalSettings(
     run: typeof src.run === "string" ? src.run : null,
     step: typeof src.step === "number" ? src.step : null,
     segmenter: options.segmenter ?? null,
+    realism: options.realism
+      ? realismSettingsKey({ ...TURING_DEFAULTS, ...options.realism })
+      : null,
   };
 }
 
@@ -727,7 +875,9 @@ export async function plannedPairedEvalSettings(
  * training time) does not differ from an evaluation that adds one with the same other settings
  * (the same L1/PSNR/SSIM, plus the score: nothing is lost); a file with a score differs from
  * one without (`segmenter: KEY there, none here`) or with another segmenter (other training
- * set, settings or backend).
+ * set, settings or backend). The realism score follows the same rule: a file without one may
+ * gain it; a file with one differs from an evaluation without it or with other classifier
+ * settings (`realism: SETTINGS there, none here`).
  */
 export async function pairedEvalDifferences(
   there: PairedEvalSettings,
@@ -753,12 +903,18 @@ export async function pairedEvalDifferences(
   if (there.segmenter !== null && there.segmenter !== here.segmenter) {
     out.push(`segmenter: ${there.segmenter} there, ${here.segmenter ?? "none"} here`);
   }
+  // `?? null`: settings read from elsewhere may predate the field
+  const realismThere = there.realism ?? null, realismHere = here.realism ?? null;
+  if (realismThere !== null && realismThere !== realismHere) {
+    out.push(`realism: ${realismThere} there, ${realismHere ?? "none"} here`);
+  }
   return out;
 }
 
 /**
  * Refuses to replace an existing paired evaluation at `path` that was made with other settings
- * (another paired set, number of pairs, translator, run or step, or segmenter; see
+ * (another paired set, number of pairs, translator, run or step, segmenter, or realism
+ * classifier settings; see
  * {@link pairedEvalDifferences}): the file of a run holds the
  * result written at training time, and an `eval-pairs` with other settings must not silently
  * replace it. A file made with the same settings may be replaced (same result); so may any file
@@ -851,6 +1007,30 @@ export function pairedSegmentationRows(file: PairedEvalFile): SegmentationRow[] 
   return rows;
 }
 
+/** One row of the realism table: whose images the classifier told from the twins. */
+export interface RealismRow {
+  images: string;
+  /** Held-out accuracy (0.5 = indistinguishable), its standard error, held-out images. */
+  accuracy: number;
+  stdError: number;
+  n: number;
+}
+
+/** Rows of the realism score (empty when the file has none): G(x), then the raw renders. */
+export function pairedRealismRows(file: PairedEvalFile): RealismRow[] {
+  const r = file.realism;
+  if (!r) return [];
+  const row = (images: string, c: ClassifierSummary): RealismRow => ({
+    images,
+    accuracy: c.accuracy,
+    stdError: c.stdError,
+    n: c.n,
+  });
+  const rows = [row(`twins vs G(x): ${file.translator.name}`, r.metrics)];
+  if (r.identity) rows.push(row("twins vs raw synthetic x (identity)", r.identity));
+  return rows;
+}
+
 /** A short markdown table of a paired evaluation, for logs and the tasks' output. */
 export function formatPairedSummary(file: PairedEvalFile): string {
   const lines = [
@@ -880,6 +1060,24 @@ export function formatPairedSummary(file: PairedEvalFile): string {
       lines.push(
         `| ${r.images} | ${r.pixelAccuracy.toFixed(4)} | ${r.classAccuracy.toFixed(4)} | ` +
           `${r.classIou.toFixed(4)} |`,
+      );
+    }
+  }
+  const real = pairedRealismRows(file);
+  if (real.length > 0) {
+    const c = file.realism!.classifier;
+    lines.push(
+      "",
+      `realism score: held-out accuracy of a classifier of the twins (real) against each ` +
+        `(50% = indistinguishable; ${c.steps} steps, seed ${c.seed}, split by pair):`,
+      "",
+      "| images | accuracy | ± s.e. | n |",
+      "| --- | --- | --- | --- |",
+    );
+    for (const r of real) {
+      lines.push(
+        `| ${r.images} | ${(100 * r.accuracy).toFixed(1)}% | ${(100 * r.stdError).toFixed(1)} | ` +
+          `${r.n} |`,
       );
     }
   }

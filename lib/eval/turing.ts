@@ -6,6 +6,13 @@
  * accuracy on real vs refined, about 81% on real vs unrefined synthetic); this is the same
  * question put to a classifier.
  *
+ * **Paired sides** (`pairs: true`): when the two sides are the same eyes in the same order (a
+ * paired set's ground-truth twins against G(x) of its inputs, `lib/eval/paired.ts`), both sides
+ * are split with the same permutation, so a held-out image's counterpart on the other side is
+ * held out too: the classifier never trains on an eye it is tested on, under either label.
+ * (Without it each side gets its own permutation, so image i could be trained on as "real" and
+ * its counterpart tested as "refined".)
+ *
  * The classifier is deliberately small and sees only what the data set holds, so a low
  * accuracy says "this classifier, with this much data, could not separate them", not that no
  * one could. Compare methods with the same config and sizes.
@@ -92,6 +99,18 @@ export interface TuringResult {
   config: TuringConfig;
 }
 
+/** Options of {@link visualTuringTest} that are not part of the recorded {@link TuringConfig}. */
+export interface TuringOptions {
+  /** Training progress. */
+  onStep?: (s: TuringStep) => void;
+  /**
+   * The sides are paired (image i of `real` and image i of `refined` are the same eye): split
+   * both with one permutation, so the held-out pairs are disjoint from the training pairs (see
+   * the module documentation). Needs the same number of images on both sides.
+   */
+  pairs?: boolean;
+}
+
 /** Progress of {@link visualTuringTest}. */
 export interface TuringStep {
   step: number;
@@ -173,8 +192,10 @@ function sigmoidCrossEntropy(z: tf.Tensor1D, t: tf.Tensor1D): tf.Scalar {
  *
  * @param real target-domain images in [-1, 1] (`ImageSet` or a data set).
  * @param refined refined or synthetic images of the same size.
- * @param config overrides of {@link TURING_DEFAULTS}; `onStep` reports training progress.
- * @throws {RangeError} if the image sizes differ or a side has fewer than 4 images.
+ * @param config overrides of {@link TURING_DEFAULTS}; `onStep` reports training progress;
+ *   `pairs` splits paired sides by pair ({@link TuringOptions}).
+ * @throws {RangeError} if the image sizes differ, a side has fewer than 4 images, or paired
+ *   sides differ in length.
  * @example
  * ```ts ignore
  * const r = await visualTuringTest(realDataset, { data: refined, shape: [n, 36, 60, 1] });
@@ -184,9 +205,9 @@ function sigmoidCrossEntropy(z: tf.Tensor1D, t: tf.Tensor1D): tf.Scalar {
 export async function visualTuringTest(
   real: ImageSource,
   refined: ImageSource,
-  config: Partial<TuringConfig> & { onStep?: (s: TuringStep) => void } = {},
+  config: Partial<TuringConfig> & TuringOptions = {},
 ): Promise<TuringResult> {
-  const { onStep, ...overrides } = config;
+  const { onStep, pairs, ...overrides } = config;
   const cfg: TuringConfig = { ...TURING_DEFAULTS, ...overrides };
   if (!(cfg.testFraction > 0 && cfg.testFraction < 1)) {
     throw new RangeError(
@@ -201,14 +222,20 @@ export async function visualTuringTest(
       `visualTuringTest: real images are ${h}x${w}x${c}, refined ${b.shape.slice(1).join("x")}`,
     );
   }
+  if (pairs && a.shape[0] !== b.shape[0]) {
+    throw new RangeError(
+      `visualTuringTest: paired sides differ in length (${a.shape[0]} real, ${b.shape[0]} refined)`,
+    );
+  }
   const k = Math.min(a.shape[0], b.shape[0]);
   if (k < 4) throw new RangeError(`visualTuringTest: need >= 4 images per side, got ${k}`);
   const nTest = Math.max(1, Math.min(k - 1, Math.round(k * cfg.testFraction)));
   const rng = new Rng(cfg.seed).fork("turing");
   const per = h * w * c;
-  // Split each side: a seeded permutation, the first nTest held out. Labels: real = 1.
+  // Split each side: a seeded permutation, the first nTest held out (paired sides: one
+  // permutation for both, so the held-out pairs are whole). Labels: real = 1.
   const sides = [{ set: a, label: 1 }, { set: b, label: 0 }].map(({ set, label }, s) => {
-    const order = rng.fork("split", s).permutation(set.shape[0]).subarray(0, k);
+    const order = rng.fork("split", pairs ? 0 : s).permutation(set.shape[0]).subarray(0, k);
     return { set, label, test: order.subarray(0, nTest), train: order.subarray(nTest) };
   });
   const train: [number, number][] = sides.flatMap((side, s) =>

@@ -33,7 +33,8 @@
  * Extra metric groups are read from the paired evaluation `RUN/paired_eval.json`
  * (`lib/eval/paired.ts`'s `readPairedEval`: L1/PSNR/SSIM against ground-truth twins, the raw renders' in the (a)
  * row; and, in files that have it, the segmentation score: `seg pixel acc`, `seg class acc`,
- * `seg IoU`), `eval.json`'s optional `metric_groups` field, and sibling files `RUN/eval.<group>.json`
+ * `seg IoU`; and, in files that have it, the realism score: `realism acc`, the held-out
+ * accuracy ± standard error of a twins-vs-G(x) classifier, 50% = indistinguishable), `eval.json`'s optional `metric_groups` field, and sibling files `RUN/eval.<group>.json`
  * (`{"format": "eyegan-metric-group/1", "group", "description"?, "metrics": {name: value}}`, a
  * value being a number or `{mean, std?}`); each metric becomes a column of the evaluation table,
  * "—" for runs without it.
@@ -231,6 +232,15 @@ async function readPairedGroup(path: string): Promise<MetricGroup> {
     }
     return out;
   };
+  // the realism score, in files that have it: accuracy ± its standard error (set-level)
+  const real = raw.realism;
+  const pickRealism = (m: unknown, what: string): Record<string, MetricValue> => {
+    const r = isRecord(m) ? m : {};
+    if (typeof r.accuracy !== "number" || typeof r.stdError !== "number") {
+      throw new Error(`${path}: realism.${what}.accuracy or stdError is not a number`);
+    }
+    return { "realism acc": { mean: r.accuracy, std: r.stdError } };
+  };
   const data = raw.data;
   return {
     group: "paired",
@@ -244,13 +254,24 @@ async function readPairedGroup(path: string): Promise<MetricGroup> {
         } against the pairs' class maps (its own on the twins: pixel ${
           seg.twins.pixel_accuracy.toFixed(4)
         }, class ${seg.twins.class_accuracy.toFixed(4)}, IoU ${seg.twins.class_iou.toFixed(4)})`
+        : "") +
+      (real
+        ? `; realism acc: held-out accuracy ± standard error of a classifier telling the twins ` +
+          `from G(x) (the (a) row: from the raw renders), ${
+            String(real.classifier?.steps)
+          } steps, seed ${String(real.classifier?.seed)}, split by pair; 0.5 = indistinguishable`
         : ""),
-    metrics: { ...pick(raw.metrics, "metrics"), ...(seg ? pickSeg(seg.metrics, "metrics") : {}) },
+    metrics: {
+      ...pick(raw.metrics, "metrics"),
+      ...(seg ? pickSeg(seg.metrics, "metrics") : {}),
+      ...(real ? pickRealism(real.metrics, "metrics") : {}),
+    },
     ...(raw.identity !== undefined
       ? {
         baseline: {
           ...pick(raw.identity, "identity"),
           ...(seg?.identity ? pickSeg(seg.identity, "identity") : {}),
+          ...(real?.identity ? pickRealism(real.identity, "identity") : {}),
         },
       }
       : {}),
@@ -261,6 +282,7 @@ async function readPairedGroup(path: string): Promise<MetricGroup> {
       width: data.width,
       channels: data.channels,
       ...(seg ? { segmenter: seg.segmenter?.key ?? null } : {}),
+      ...(real ? { realism: real.classifier ?? null } : {}),
     },
     source: PAIRED_EVAL_FILE,
   };

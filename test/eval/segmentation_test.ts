@@ -221,7 +221,7 @@ Deno.test("eval-pairs: --seg-train, --seg-steps, --seg-cache, --no-segmentation"
   const root = await Deno.makeTempDir({ prefix: "eyegan-seg-task-" });
   try {
     const { train, test } = await pairs(root);
-    const base = ["--identity", "--paired", test, "--quiet"];
+    const base = ["--identity", "--paired", test, "--no-realism", "--quiet"];
     const seg = ["--seg-train", train, "--seg-cache", `${root}/cache`];
     const run = (args: string[]) => captured(() => pairsMain([...base, ...args]));
     const a = await run([...seg, "--seg-steps", "5", "--out", `${root}/a`]);

@@ -169,6 +169,7 @@ Deno.test("train-pix2pix twins smoke: every file, paired metrics, gaze protocol,
             "--out",
             out,
             "--no-segmentation",
+            "--no-realism",
             "--quiet",
           ])
         );
@@ -190,7 +191,15 @@ Deno.test("train-pix2pix twins smoke: every file, paired metrics, gaze protocol,
             taskExitCode(
               "eval-pairs",
               PAIRS_USAGE,
-              () => pairsMain(["--refiner", run, ...args, "--no-segmentation", "--quiet"]),
+              () =>
+                pairsMain([
+                  "--refiner",
+                  run,
+                  ...args,
+                  "--no-segmentation",
+                  "--no-realism",
+                  "--quiet",
+                ]),
             )
           );
           assert.equal(c.value, 2, c.text);
@@ -204,7 +213,15 @@ Deno.test("train-pix2pix twins smoke: every file, paired metrics, gaze protocol,
         await refused(["--paired", paired[1]], /paired set: .*pairs-test there, .*pairs here/);
         // the same settings give the same result: replaced (atomically), same numbers
         const same = await captured(() =>
-          pairsMain(["--refiner", run, "--paired", `${paired[3]}/`, "--no-segmentation", "--quiet"])
+          pairsMain([
+            "--refiner",
+            run,
+            "--paired",
+            `${paired[3]}/`,
+            "--no-segmentation",
+            "--no-realism",
+            "--quiet",
+          ])
         );
         assert.equal(same.value, 0, same.text);
         assert.deepEqual(
@@ -222,6 +239,7 @@ Deno.test("train-pix2pix twins smoke: every file, paired metrics, gaze protocol,
             "5",
             "--force",
             "--no-segmentation",
+            "--no-realism",
             "--quiet",
           ])
         );
@@ -269,7 +287,15 @@ Deno.test("train-pix2pix maps smoke: one-hot maps in, paired metrics, no gaze pr
     await assert.rejects(() => Deno.stat(`${run}/eval.json`), Deno.errors.NotFound);
     // eval-pairs loads the maps G with its encoding
     const c = await captured(() =>
-      pairsMain(["--refiner", run, "--paired", paired[3], "--no-segmentation", "--quiet"])
+      pairsMain([
+        "--refiner",
+        run,
+        "--paired",
+        paired[3],
+        "--no-segmentation",
+        "--no-realism",
+        "--quiet",
+      ])
     );
     assert.equal(c.value, 0, c.text);
     assert.deepEqual(

@@ -564,3 +564,55 @@ Deno.test("compare: a paired evaluation's segmentation score becomes three colum
     );
   });
 });
+
+Deno.test("compare: a paired evaluation's realism score becomes a column (± standard error); a malformed one is an error", async () => {
+  await withTemp(async (root) => {
+    await fakeData(root);
+    const a = await fakeRun(root, "runs/a");
+    const b = await fakeRun(root, "runs/b", { refinedValue: 120 });
+    const acc = (accuracy: number, stdError: number) => ({
+      accuracy,
+      stdError,
+      n: 500,
+      correct: Math.round(500 * accuracy),
+    });
+    const withRealism = {
+      ...pairedEval(`${root}/paired`, 0.1),
+      realism: {
+        metrics: acc(0.75, 0.02),
+        identity: acc(0.99, 0.005),
+        classifier: { steps: 400, seed: 0 },
+        real_set: "paired_twins",
+        split: "by_pair",
+      },
+    };
+    await Deno.writeTextFile(
+      `${a}/paired_eval.json`,
+      JSON.stringify(pairedEval(`${root}/paired`, 0.2)),
+    );
+    await Deno.writeTextFile(`${b}/paired_eval.json`, JSON.stringify(withRealism));
+    const an = analyseComparison(await readComparedRuns([a, b]));
+    const t = an.evalTable;
+    const rows = t.rows as unknown[][];
+    const i = t.columns.indexOf("paired: realism acc");
+    assert.ok(i > 0, t.columns.join(" | "));
+    assert.deepEqual(rows.map((r) => r[0]).slice(1, 3), ["a", "b"]);
+    // b's accuracy ± its standard error; a's file has none; the raw renders' in the (a) row
+    assert.match(String(rows[2][i]), /^0\.75\d* ± 0\.02/);
+    assert.equal(rows[1][i], undefined);
+    assert.match(String(rows[0][i]), /^0\.99\d* ± 0\.005/);
+    assert.match(
+      an.metricGroups.paired,
+      /^a: L1 .*renders; b: L1 .*realism acc: held-out accuracy ± standard error .*400 steps, seed 0, split by pair/,
+    );
+
+    // a realism field without its numbers names the file and the field
+    const bad = structuredClone(withRealism) as { realism: { metrics: Record<string, unknown> } };
+    delete bad.realism.metrics.stdError;
+    await Deno.writeTextFile(`${b}/paired_eval.json`, JSON.stringify(bad));
+    await assert.rejects(
+      () => readComparedRun(b),
+      /paired_eval\.json: realism\.metrics\.accuracy or stdError is not a number/,
+    );
+  });
+});
