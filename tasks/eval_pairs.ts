@@ -10,7 +10,9 @@
  * (`runs/.cache/segmenters`). And the realism score: the held-out accuracy of a small
  * real-vs-G(x) CNN (`lib/eval/turing.ts`) with the pairs' ground-truth twins as the real side,
  * and of one against the raw renders as the floor (50% = indistinguishable; split by pair, so
- * no held-out eye is trained on). Writes `OUT/paired_eval.json` and prints the tables.
+ * no held-out eye is trained on). Writes `OUT/paired_eval.json` and prints the tables; when OUT
+ * is a run folder (the default: the `--refiner` run), rewrites `RUN/report.html` too (unless
+ * `--no-report`).
  *
  * ```sh
  * deno task eval-pairs --refiner runs/pix2pix-20261201-101500
@@ -34,6 +36,13 @@
  * same rule: a file without a realism score may gain one; a file with one is not replaced by an
  * evaluation without it (`--no-realism`) or with other settings unless `--force`. The file is
  * written atomically.
+ *
+ * The report: when `--refiner RUN` wrote into a run folder (one with a `config.json`, as the
+ * default `--out` is), `RUN/report.html` is rewritten as `deno task eval-gaze` does
+ * (`writeRunReportWithMethodSections`: the method's own sections rebuilt from the run's
+ * checkpoint, a note if they cannot be), and it shows the paired section (pixel metrics,
+ * segmentation and realism scores, `lib/report/paired_section.ts`). `--identity` and an `--out`
+ * that is not a run folder get no report. `--no-report` skips it.
  *
  * Comparing methods: generated paired sets draw their parameters from the target domain's
  * distribution (`REAL_SHAPES`, recorded as `data.parameters`), pix2pix's own training
@@ -71,13 +80,15 @@ import {
 } from "../lib/eval/segmentation.ts";
 import { TURING_DEFAULTS, type TuringConfig } from "../lib/eval/turing.ts";
 import { Dataset } from "../lib/data/dataset.ts";
-import { timestamp } from "../lib/train/run.ts";
+import { writeRunReportWithMethodSections } from "../lib/report/run_report_sections.ts";
+import { runPaths, timestamp } from "../lib/train/run.ts";
 import { intFlag, parsedFlag, parseFlags, runTask, UsageError } from "../lib/util/cli.ts";
 
 export const USAGE =
   `Usage: deno task eval-pairs (--refiner RUN | --identity) [--paired DIR] [--out DIR]
        [--limit N] [--force] [--seg-train DIR] [--seg-steps N] [--seg-cache DIR]
-       [--no-segmentation] [--realism-steps N] [--no-realism] [--backend NAME] [--quiet]
+       [--no-segmentation] [--realism-steps N] [--no-realism] [--no-report] [--backend NAME]
+       [--quiet]
 
 Translates the inputs of a held-out paired data set with a run's G (synthetic renders, or
 semantic maps for a pix2pix maps run), compares the outputs with the ground-truth twins
@@ -88,6 +99,8 @@ segments G(x), the twins and the raw renders; per-pixel accuracy, per-class accu
 class IoU against the pairs' class maps. Realism score: held-out accuracy of a small CNN
 trained to tell the twins (real) from G(x) of the same pairs, and from the raw renders
 (50% = indistinguishable; both sides split by pair, seed ${TURING_DEFAULTS.seed}).
+When OUT is a run folder (the default with --refiner), its report.html is rewritten with
+the method's own sections and the paired metrics.
 
   --refiner   a method's run folder (its config.json names the method)
   --identity  G = identity: the raw synthetic renders against their twins
@@ -109,6 +122,8 @@ trained to tell the twins (real) from G(x) of the same pairs, and from the raw r
   --no-segmentation  skip the segmentation score
   --realism-steps the realism classifier's training steps (default ${TURING_DEFAULTS.steps})
   --no-realism  skip the realism score
+  --no-report do not rewrite RUN/report.html (written only when OUT is a run folder with
+              config.json, e.g. the default --out of --refiner; never with --identity)
   --backend   auto (default), wasm, cpu, webgpu, tfjs-node, tfjs-node-gpu
   --quiet     no progress bars or log lines`;
 
@@ -125,6 +140,7 @@ const FLAGS = {
   "no-segmentation": { type: "boolean", default: false },
   "realism-steps": { type: "string" },
   "no-realism": { type: "boolean", default: false },
+  "no-report": { type: "boolean", default: false },
   backend: { type: "string", default: "auto" },
   quiet: { type: "boolean", default: false },
   help: { type: "boolean", default: false },
@@ -229,7 +245,20 @@ export async function main(argv: string[]): Promise<number> {
     segDs?.close();
     translator.dispose?.();
   }
+  if (!v["no-report"] && runDir !== undefined && await isRunFolder(out)) {
+    // as eval-gaze: the run's report keeps its method's sections (rebuilt from its checkpoint)
+    // and now shows the paired section; if the sections cannot be rebuilt, the report is
+    // written without them and the note says why
+    const { path, note } = await writeRunReportWithMethodSections(out);
+    if (note) console.error(note);
+    console.log(`wrote ${path}`);
+  }
   return 0;
+}
+
+/** Whether `dir` is a run folder (it holds a `config.json`). */
+async function isRunFolder(dir: string): Promise<boolean> {
+  return await Deno.stat(runPaths(dir).config).then((s) => s.isFile, () => false);
 }
 
 /**

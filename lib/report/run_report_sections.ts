@@ -1,8 +1,9 @@
 /**
  * A method's own run-report sections, rebuilt from a run folder: the registry through which each
  * method says how (beside its refiner loader, `registerRefinerLoader` in `lib/eval/refiner.ts`),
- * and {@link writeRunReportWithMethodSections}, which rewrites `RUN/report.html` with them (used
- * by `deno task eval-gaze` when it writes into a run folder).
+ * and {@link writeRunReportWithMethodSections}, which rewrites `RUN/report.html` with them and,
+ * when the run holds a `paired_eval.json`, the paired section (used by `deno task eval-gaze`
+ * and `deno task eval-pairs` when they write into a run folder).
  *
  * A method registers its builder when its module is imported; the builder loads the model from
  * `RUN/config.json` and `RUN/checkpoints/latest.safetensors`, reads the images its sections show
@@ -19,6 +20,7 @@
  */
 import { importMethodModule } from "../eval/refiner.ts";
 import { readRunConfig, runPaths } from "../train/run.ts";
+import { PAIRED_SECTION_HEADING, pairedEvalSection, readRunPairedEval } from "./paired_section.ts";
 import {
   type OmittedSection,
   type RunReportOptions,
@@ -106,29 +108,48 @@ export interface RunReportWithSectionsResult {
  * get the plain report. If the sections cannot be built, the report is written without them and
  * `note` says why: the report (and so the evaluation it shows) is never lost to them.
  *
+ * When the folder holds a `paired_eval.json` (`deno task eval-pairs`) and the method's sections
+ * have no "Paired metrics" section of their own (pix2pix's have), the shared paired section
+ * (`lib/report/paired_section.ts`: pixel metrics, and the segmentation and realism scores when
+ * the file has them) is placed after the method's sections; a file that cannot be read gives a
+ * section saying so. Without a `paired_eval.json` the report is exactly as before.
+ *
  * @param runDir the run folder.
- * @param options as `writeRunReport`'s; `title` and `extraSections` (placed after the method's)
- *   are the caller's to add.
+ * @param options as `writeRunReport`'s; `title` and `extraSections` (placed after the method's
+ *   and the paired section) are the caller's to add.
  */
 export async function writeRunReportWithMethodSections(
   runDir: string,
   options: RunReportOptions = {},
 ): Promise<RunReportWithSectionsResult> {
+  const paired = await readRunPairedEval(runDir);
+  /** `options` with the paired section after `own` (unless `own` has one), then the caller's. */
+  const withPaired = (own: readonly RunReportSection[]): RunReportOptions => {
+    const add = paired !== undefined && !own.some((s) => s.heading === PAIRED_SECTION_HEADING);
+    if (own.length === 0 && !add) return options;
+    return {
+      ...options,
+      extraSections: [
+        ...own,
+        ...(add ? [pairedEvalSection(paired)] : []),
+        ...(options.extraSections ?? []),
+      ],
+    };
+  };
   const hasConfig = await Deno.stat(runPaths(runDir).config).then((s) => s.isFile, () => false);
-  if (!hasConfig) return { ...(await writeRunReport(runDir, options)), methodSections: [] };
+  if (!hasConfig) return { ...(await writeRunReport(runDir, withPaired([]))), methodSections: [] };
   let method: string | undefined;
   let failure: unknown;
   try {
     method = (await readRunConfig(runDir)).method;
     const loaded = await loadRunReportSections(runDir);
     if (!loaded) {
-      return { ...(await writeRunReport(runDir, options)), method, methodSections: [] };
+      return { ...(await writeRunReport(runDir, withPaired([]))), method, methodSections: [] };
     }
     try {
       const written = await writeRunReport(runDir, {
         ...(loaded.title !== undefined ? { title: loaded.title } : {}),
-        ...options,
-        extraSections: [...loaded.sections, ...(options.extraSections ?? [])],
+        ...withPaired(loaded.sections),
       });
       return { ...written, method, methodSections: loaded.sections.map((s) => s.heading) };
     } finally {
@@ -137,7 +158,7 @@ export async function writeRunReportWithMethodSections(
   } catch (e) {
     failure = e;
   }
-  const written = await writeRunReport(runDir, options);
+  const written = await writeRunReport(runDir, withPaired([]));
   const note = `note: ${written.path} was written without the ${
     method ?? "method"
   } run's own sections (e.g. its refinement grids), which could not be rebuilt from ${runDir}: ${

@@ -303,6 +303,12 @@ Deno.test("train-pix2pix maps smoke: one-hot maps in, paired metrics, no gaze pr
       result?.paired?.metrics,
       "the loaded maps G reproduces the live one",
     );
+    // and rewrites the run's report: pix2pix's own sections, the paired section once
+    assert.ok(c.text.includes(`wrote ${run}/report.html`), c.text);
+    assert.doesNotMatch(c.text, /note:/);
+    const rewritten = await Deno.readTextFile(`${run}/report.html`);
+    assert.equal(rewritten.match(/<h2 id="[^"]*">Paired metrics<\/h2>/g)?.length, 1);
+    assert.ok(reportSection(rewritten, "pix2pix translation"));
     // eval-gaze refuses a maps run with a clear message (its main throws; the task exits 1)
     await assert.rejects(
       () =>

@@ -39,14 +39,12 @@ import { DEFAULT_DATA, defaultDataRole, ensureDefaultData } from "../../data/def
 import { formatEvalSummary, type GazeEvalFile } from "../../eval/eval_file.ts";
 import {
   formatPairedSummary,
-  PAIRED_DEFINITIONS,
   PAIRED_EVAL_FILE,
   type PairedEvalFile,
-  pairedRows,
-  readPairedEval,
   runPairedEval,
 } from "../../eval/paired.ts";
 import { quantiseImages } from "../../eval/refiner.ts";
+import { pairedEvalSection, readRunPairedEval } from "../../report/paired_section.ts";
 import type { Report } from "../../report/report.ts";
 import {
   comparisonGrid,
@@ -59,7 +57,6 @@ import { parseRunArgs } from "../../train/args.ts";
 import { type Checkpoint, CheckpointError, restoreCheckpoint } from "../../train/checkpoint.ts";
 import { resolveConfig } from "../../train/config.ts";
 import { runTraining } from "../../train/loop.ts";
-import { runPaths } from "../../train/run.ts";
 import { checkScheduleCoversSteps } from "../../train/schedule.ts";
 import { type RunSession, startRun } from "../../train/session.ts";
 import { SetupError } from "../../util/cli.ts";
@@ -640,15 +637,7 @@ export function pix2pixReportSections(
         report.paragraph(model.description);
       },
     },
-    ...(paired instanceof Error
-      ? [{
-        heading: "Paired metrics",
-        build: (report: Report) =>
-          void report.paragraph(`${PAIRED_EVAL_FILE} could not be read: ${paired.message}`),
-      }]
-      : paired
-      ? [pairedSection(paired)]
-      : []),
+    ...(paired ? [pairedEvalSection(paired)] : []),
   ];
 }
 
@@ -680,12 +669,7 @@ export async function loadPix2PixReportSections(runDir: string): Promise<MethodR
     }
     const counters = (loaded.state as { pix2pix?: Pix2PixExtraState } | null)?.pix2pix;
     if (!counters) throw new Error(`${loaded.file}: no pix2pix state ('state.pix2pix')`);
-    const file = `${runPaths(runDir).dir}/${PAIRED_EVAL_FILE}`;
-    const paired = await Deno.stat(file).then(() => true, () => false)
-      ? await readPairedEval(file).catch((e: unknown) =>
-        e instanceof Error ? e : new Error(String(e))
-      )
-      : undefined;
+    const paired = await readRunPairedEval(runDir);
     const sections = pix2pixReportSections(
       {
         translate: (x, key) => tf.tidy(() => G.apply(x, { training: false, noiseKey: key })),
@@ -734,24 +718,5 @@ function evaluationFailedSection(
   };
 }
 
-/** The report's section of a paired evaluation: the metrics table and their definitions. */
-export function pairedSection(
-  file: PairedEvalFile,
-): { heading: string; build: (r: Report) => void } {
-  return {
-    heading: "Paired metrics",
-    build: (report: Report) => {
-      report.table({
-        columns: ["images", "L1 ([-1, 1])", "PSNR (dB)", "SSIM", "pairs"],
-        rows: pairedRows(file).map((r) => [r.images, r.l1, r.psnr, r.ssim, r.n]),
-      }, {
-        caption: `Against the ground-truth twins of ${file.data.dir} (held out from training)`,
-        digits: 4,
-      });
-      report.paragraph(
-        `L1: ${PAIRED_DEFINITIONS.l1}. PSNR: ${PAIRED_DEFINITIONS.psnr}. SSIM: ` +
-          `${PAIRED_DEFINITIONS.ssim}.`,
-      );
-    },
-  };
-}
+/** The report's section of a paired evaluation (shared by every method's report). */
+export { pairedSection } from "../../report/paired_section.ts";
