@@ -92,3 +92,20 @@ export async function fakeData(root: string): Promise<void> {
 export function refinedErrors(errors: number[]) {
   return summariseErrors(errors);
 }
+
+/** A run folder of method `method` with a config and an env, no metrics or evaluation. */
+export async function toyRun(dir: string, method: string): Promise<void> {
+  await Deno.mkdir(dir, { recursive: true });
+  await Deno.writeTextFile(
+    `${dir}/config.json`,
+    JSON.stringify({
+      format: "eyegan-run-config/1",
+      method,
+      preset: "quick",
+      seed: 1,
+      values: { steps: 3 },
+      non_default: {},
+    }),
+  );
+  await Deno.writeTextFile(`${dir}/env.json`, JSON.stringify({ command: "deno task train-toy" }));
+}

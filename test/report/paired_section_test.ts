@@ -36,6 +36,7 @@ import {
 } from "../../lib/report/run_report_sections.ts";
 import { main as pairsMain, USAGE as PAIRS_USAGE } from "../../tasks/eval_pairs.ts";
 import { captured, reportSection } from "../methods/task_fixture.ts";
+import { toyRun } from "./fake_runs.ts";
 
 await initBackend({ backend: "wasm" });
 
@@ -49,23 +50,6 @@ function sectionHtml(section: { heading: string; build: (r: Report) => void }): 
   report.heading(section.heading);
   section.build(report);
   return report.render();
-}
-
-/** A run folder of method `method` with a config and an env, no metrics or evaluation. */
-async function toyRun(dir: string, method: string): Promise<void> {
-  await Deno.mkdir(dir, { recursive: true });
-  await Deno.writeTextFile(
-    `${dir}/config.json`,
-    JSON.stringify({
-      format: "eyegan-run-config/1",
-      method,
-      preset: "quick",
-      seed: 1,
-      values: { steps: 3 },
-      non_default: {},
-    }),
-  );
-  await Deno.writeTextFile(`${dir}/env.json`, JSON.stringify({ command: "deno task train-toy" }));
 }
 
 /** `file` with hand-made segmentation and realism scores (distinctive numbers). */

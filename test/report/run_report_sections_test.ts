@@ -11,23 +11,7 @@ import {
   registerRunReportSections,
   writeRunReportWithMethodSections,
 } from "../../lib/report/run_report_sections.ts";
-
-/** A run folder of method `method` with a config and an env, no metrics or evaluation. */
-async function toyRun(dir: string, method: string): Promise<void> {
-  await Deno.mkdir(dir, { recursive: true });
-  await Deno.writeTextFile(
-    `${dir}/config.json`,
-    JSON.stringify({
-      format: "eyegan-run-config/1",
-      method,
-      preset: "quick",
-      seed: 1,
-      values: { steps: 3 },
-      non_default: {},
-    }),
-  );
-  await Deno.writeTextFile(`${dir}/env.json`, JSON.stringify({ command: "deno task train-toy" }));
-}
+import { toyRun } from "./fake_runs.ts";
 
 function headings(html: string): string[] {
   return [...html.matchAll(/<h2 id="[^"]*">([^<]*)<\/h2>/g)].map((m) => m[1]);
