@@ -91,7 +91,7 @@
  *
  * @module
  */
-import { Dataset } from "../data/dataset.ts";
+import { Dataset, toFloat } from "../data/dataset.ts";
 import { readRunConfig } from "../train/run.ts";
 import { canonicalPath, exists, readJson, writeJsonAtomic } from "../util/fs.ts";
 import { UsageError } from "../util/cli.ts";
@@ -501,9 +501,7 @@ export async function evaluatePairs(
   for await (const batch of batches) {
     const b = batch.indices.length;
     const raw = (input === "synthetic" ? batch.synthetic : batch.maps) as Uint8Array;
-    const x = input === "maps"
-      ? translator.encodeMaps!(raw)
-      : Float32Array.from(raw, (v) => v / 127.5 - 1);
+    const x = input === "maps" ? translator.encodeMaps!(raw) : toFloat(raw);
     const inChannels = x.length / (b * shape.height * shape.width);
     const out = await translator.translate(x, [b, shape.height, shape.width, inChannels]);
     if (!(out instanceof Float32Array) || out.length !== b * per) {
@@ -548,7 +546,7 @@ export async function evaluatePairs(
   if (realismConfig) {
     const cfg = realismConfig;
     const images = (bytes: Uint8Array) => ({
-      data: Float32Array.from(bytes, (v) => v / 127.5 - 1),
+      data: toFloat(bytes),
       shape: [keep, shape.height, shape.width, shape.channels] as const,
     });
     const twins = images(kept.twins);

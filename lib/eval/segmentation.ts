@@ -56,7 +56,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { type Dataset } from "../data/dataset.ts";
+import { type Dataset, toFloat } from "../data/dataset.ts";
 import { CLASS_NAMES } from "../data/render/raster.ts";
 import { unetGenerator } from "../nn/networks/unet_generator.ts";
 import type { Network } from "../nn/network.ts";
@@ -223,7 +223,7 @@ export async function trainSegmenter(
       for await (const batch of batches) {
         if (step >= cfg.steps) break;
         const b = batch.indices.length;
-        const x = Float32Array.from(batch.images as Uint8Array, (v) => v / 127.5 - 1);
+        const x = toFloat(batch.images as Uint8Array);
         const ids = Int32Array.from(batch.maps!);
         const loss = tf.tidy(() => {
           const xt = tf.tensor4d(x, [b, h, w, c]);
@@ -274,7 +274,7 @@ export async function segmentImages(
   const out = new Uint8Array(n * h * w);
   for (let i = 0; i < n; i += batchSize) {
     const b = Math.min(batchSize, n - i);
-    const x = Float32Array.from(bytes.subarray(i * per, (i + b) * per), (v) => v / 127.5 - 1);
+    const x = toFloat(bytes.subarray(i * per, (i + b) * per));
     const ids = tf.tidy(() => tf.argMax(seg.net.apply(tf.tensor4d(x, [b, h, w, c])), 3));
     out.set(Uint8Array.from(await ids.data()), i * h * w);
     ids.dispose();

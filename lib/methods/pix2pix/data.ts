@@ -26,7 +26,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { Dataset } from "../../data/dataset.ts";
+import { Dataset, toFloat } from "../../data/dataset.ts";
 import { CLASS_NAMES } from "../../data/render/raster.ts";
 import { SetupError } from "../../util/cli.ts";
 import { Rng } from "../../util/random.ts";
@@ -91,9 +91,7 @@ export function inputEncoder(
   pairs: Pairs,
   encoding: MapEncoding,
 ): (raw: Uint8Array) => Float32Array {
-  return pairs === "maps"
-    ? (raw) => encodeMaps(raw, encoding)
-    : (raw) => Float32Array.from(raw, (v) => v / 127.5 - 1);
+  return pairs === "maps" ? (raw) => encodeMaps(raw, encoding) : toFloat;
 }
 
 /** A paired data set in memory, as bytes. */
