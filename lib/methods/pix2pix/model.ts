@@ -48,7 +48,6 @@ import {
   unetDepth,
   type UnetGeneratorConfig,
   unetMaxDepth,
-  unetPadding,
 } from "../../nn/networks/unet_generator.ts";
 import { buildNetwork } from "../../nn/registry.ts";
 import { checkPatchganFits } from "../../train/gan_config.ts";
@@ -181,7 +180,7 @@ export function unetConfig(
 
 /**
  * Refuses, before anything is built or written, networks that do not fit the image size: a
- * `generator.depth` whose padding reflection cannot make (`unetPadding`; at most
+ * `generator.depth` whose padding reflection cannot make (as `unetPadding` refuses; at most
  * `unetMaxDepth`, 6 for 36x60) and, when D is trained (adversarial weight > 0; an L1-only run
  * never applies D), a `discriminator.receptiveField` whose PatchGAN the images are too small
  * for (`checkPatchganFits`). `train-pix2pix` calls it with the paired set's size before making
@@ -200,12 +199,11 @@ export function checkPix2PixGeometry(
   const { height, width } = shape;
   const data = options.data ?? "the data";
   const depth = config.generator.depth === 0 ? "auto" : config.generator.depth;
-  try {
-    unetPadding({ height, width, depth });
-  } catch {
-    const d = unetDepth({ height, width, depth });
+  const d = unetDepth({ height, width, depth });
+  const max = unetMaxDepth(height, width);
+  // the pads grow with the depth, so exactly the depths up to max can be reflection-padded
+  if (d > max) {
     const [t, b, l, r] = padToMultiple(height, width, 2 ** d);
-    const max = unetMaxDepth(height, width);
     throw new SetupError(
       `--generator.depth ${d} does not fit the ${height}x${width} images of ${data}: the ` +
         `U-Net would reflection-pad them to ${height + t + b}x${width + l + r} (multiples of ` +
