@@ -69,6 +69,7 @@ import {
   plannedPairedEvalSettings,
   refinerTranslator,
   runPairedEval,
+  segmenterRecord,
 } from "../lib/eval/paired.ts";
 import { identityRefiner, refinerRunFlag } from "../lib/eval/refiner.ts";
 import {
@@ -226,15 +227,11 @@ export async function main(argv: string[]): Promise<number> {
       ...(seg && segDs
         ? {
           segmenter: seg.seg,
-          segmenterRecord: {
+          segmenterRecord: segmenterRecord(seg, {
+            path: segTrain,
+            count: segDs.count,
             key: segKey!,
-            train: segTrain,
-            train_count: segDs.count,
-            config: seg.seg.config,
-            cached: seg.cached,
-            final_loss: seg.finalLoss,
-            train_seconds: seg.trainSeconds,
-          },
+          }),
         }
         : {}),
     });

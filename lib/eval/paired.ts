@@ -101,6 +101,7 @@ import {
   type ConfusionMatrix,
   confusionMatrix,
   emptyConfusion,
+  type ObtainedSegmenter,
   type SegmentationScores,
   segmentationScores,
   type Segmenter,
@@ -650,6 +651,26 @@ export interface SegmenterRecord {
   /** Training loss of its last step, and the seconds its training took. */
   final_loss: number;
   train_seconds: number;
+}
+
+/**
+ * The {@link SegmenterRecord} of a segmenter from `obtainSegmenter`, trained on the paired set
+ * at `train` (its path as given) of `count` pairs; `key` is its cache key (`got.key` is `null`
+ * when no cache was used, so the caller passes the key it computed).
+ */
+export function segmenterRecord(
+  got: ObtainedSegmenter,
+  train: { path: string; count: number; key: string },
+): SegmenterRecord {
+  return {
+    key: train.key,
+    train: train.path,
+    train_count: train.count,
+    config: got.seg.config,
+    cached: got.cached,
+    final_loss: got.finalLoss,
+    train_seconds: got.trainSeconds,
+  };
 }
 
 /** `paired_eval.json`'s `segmentation`: {@link SegmentationResult} and the segmenter. */
