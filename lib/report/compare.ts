@@ -205,33 +205,33 @@ function parseMetricGroup(where: string, group: string, raw: unknown): MetricGro
  */
 async function readPairedGroup(path: string): Promise<MetricGroup> {
   const raw: PairedEvalFile = await readPairedEval(path);
-  const pick = (m: unknown, what: string): Record<string, MetricValue> => {
+  /** The metrics `names` ([field, column]) of `m`, each a `kind` value, or an error naming it. */
+  const pickNamed = (
+    m: unknown,
+    where: string,
+    names: readonly (readonly [string, string])[],
+    kind: string,
+  ): Record<string, MetricValue> => {
     const out: Record<string, MetricValue> = {};
     const r = isRecord(m) ? m : {};
-    for (const [key, name] of [["l1", "L1"], ["psnr", "PSNR (dB)"], ["ssim", "SSIM"]]) {
-      const v = parseMetricValue(r[key]);
-      if (v === undefined) throw new Error(`${path}: ${what}.${key} is not {mean, std}`);
-      out[name] = v;
-    }
-    return out;
-  };
-  // the segmentation score (FCN-score), in files that have it: plain numbers (set-level)
-  const seg = raw.segmentation;
-  const pickSeg = (m: unknown, what: string): Record<string, MetricValue> => {
-    const out: Record<string, MetricValue> = {};
-    const r = isRecord(m) ? m : {};
-    const names = [
-      ["pixel_accuracy", "seg pixel acc"],
-      ["class_accuracy", "seg class acc"],
-      ["class_iou", "seg IoU"],
-    ];
     for (const [key, name] of names) {
       const v = parseMetricValue(r[key]);
-      if (v === undefined) throw new Error(`${path}: segmentation.${what}.${key} is not a number`);
+      if (v === undefined) throw new Error(`${path}: ${where}.${key} is not ${kind}`);
       out[name] = v;
     }
     return out;
   };
+  const PIXEL = [["l1", "L1"], ["psnr", "PSNR (dB)"], ["ssim", "SSIM"]] as const;
+  const pick = (m: unknown, what: string) => pickNamed(m, what, PIXEL, "{mean, std}");
+  // the segmentation score (FCN-score), in files that have it: plain numbers (set-level)
+  const seg = raw.segmentation;
+  const SEG = [
+    ["pixel_accuracy", "seg pixel acc"],
+    ["class_accuracy", "seg class acc"],
+    ["class_iou", "seg IoU"],
+  ] as const;
+  const pickSeg = (m: unknown, what: string) =>
+    pickNamed(m, `segmentation.${what}`, SEG, "a number");
   // the realism score, in files that have it: accuracy ± its standard error (set-level)
   const real = raw.realism;
   const pickRealism = (m: unknown, what: string): Record<string, MetricValue> => {
